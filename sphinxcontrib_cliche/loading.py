@@ -1,0 +1,63 @@
+"""Locate, read, build and check a history in one call: what both faces use."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+from sphinxcontrib_cliche.checks.policy import check_history
+from sphinxcontrib_cliche.diagnostics import Diagnostic, Level
+from sphinxcontrib_cliche.model.history import History
+from sphinxcontrib_cliche.source.locations import Locations, locate
+from sphinxcontrib_cliche.source.scan import SourceSnapshot, read_history_files
+
+
+class Loader(enum.StrEnum):
+    """How revision files are read: statically (default) or by importing them."""
+
+    STATIC = "static"
+    ALEMBIC = "alembic"
+
+
+@dataclass(frozen=True)
+class Report:
+    """A history and every finding about it, source, graph and policy."""
+
+    snapshot: SourceSnapshot
+    history: History
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def root(self) -> str:
+        return self.snapshot.locations.root
+
+    def at_least(self, level: Level) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.level >= level)
+
+
+def read_snapshot(locations: Locations, loader: Loader = Loader.STATIC) -> SourceSnapshot:
+    if loader is Loader.ALEMBIC:
+        from sphinxcontrib_cliche.source.importing import import_history_files
+
+        return import_history_files(locations)
+    return read_history_files(locations)
+
+
+def analyse(snapshot: SourceSnapshot) -> Report:
+    """Build and check the history of an already-read snapshot."""
+    history = History(snapshot.records, snapshot.diagnostics)
+    policy = check_history(history, snapshot.locations.root)
+    return Report(snapshot, history, (*history.diagnostics, *policy))
+
+
+def load(
+    path: str | Path,
+    *,
+    loader: Loader = Loader.STATIC,
+    recursive: bool = False,
+    source_paths: tuple[str, ...] = (),
+) -> Report:
+    """Read the history at ``path`` (config file or folder) and check it."""
+    locations = locate(path, recursive=recursive, source_paths=source_paths)
+    return analyse(read_snapshot(locations, loader))

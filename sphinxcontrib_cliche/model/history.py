@@ -1,0 +1,225 @@
+"""The revision graph: heads, bases, branch and merge points, order, ranges.
+
+Every answer comes from ``alembic.script.revision.RevisionMap`` fed with our
+records, so the semantics are Alembic's by construction.  What the map keeps
+in frozensets (children, propagated branch labels) is sorted here, so that
+output does not depend on ``PYTHONHASHSEED``.  The map itself stays private
+to :class:`History`; what leaves it is plain data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sphinxcontrib_cliche.diagnostics import Diagnostic
+from sphinxcontrib_cliche.errors import RangeError
+from sphinxcontrib_cliche.model.repair import repair
+from sphinxcontrib_cliche.source.records import RevisionRecord
+
+if TYPE_CHECKING:
+    from alembic.script.revision import Revision, RevisionMap
+
+
+@dataclass(frozen=True)
+class Node:
+    """One revision with its place in the graph.
+
+    ``children`` follow ``down_revision`` links only, as Alembic's
+    ``nextrev``; ``branch_names`` include labels inherited from ancestors,
+    as Alembic's ``Revision.branch_labels`` after the map is built.
+    """
+
+    record: RevisionRecord
+    children: tuple[str, ...]
+    branch_names: tuple[str, ...]
+    is_head: bool
+    is_real_head: bool
+    is_base: bool
+    is_branchpoint: bool
+    is_mergepoint: bool
+
+    @property
+    def revision(self) -> str:
+        return self.record.revision
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return self.record.parents
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """The structural roles of this revision, in a fixed order."""
+        return tuple(
+            name
+            for name, flag in (
+                ("head", self.is_head),
+                ("base", self.is_base),
+                ("branchpoint", self.is_branchpoint),
+                ("mergepoint", self.is_mergepoint),
+            )
+            if flag
+        )
+
+
+class History:
+    """A revision history, in ``alembic history`` order (newest first)."""
+
+    def __init__(
+        self, records: Sequence[RevisionRecord], diagnostics: Iterable[Diagnostic] = ()
+    ) -> None:
+        usable, findings = repair(records)
+        self._map = _revision_map(usable)
+        self._nodes = {node.revision: node for node in _nodes(self._map, usable)}
+        self.order: tuple[str, ...] = _history_order(self._map) if usable else ()
+        self.heads: tuple[str, ...] = tuple(self._map.heads) if usable else ()
+        self.bases: tuple[str, ...] = tuple(self._map.bases) if usable else ()
+        self.diagnostics: tuple[Diagnostic, ...] = (*diagnostics, *findings)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __contains__(self, revision: object) -> bool:
+        return revision in self._nodes
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        """Every revision, newest first."""
+        return tuple(self._nodes[revision] for revision in self.order)
+
+    @property
+    def branchpoints(self) -> tuple[str, ...]:
+        return tuple(r for r in self.order if self._nodes[r].is_branchpoint)
+
+    @property
+    def mergepoints(self) -> tuple[str, ...]:
+        return tuple(r for r in self.order if self._nodes[r].is_mergepoint)
+
+    def get(self, revision: str) -> Node:
+        """The node of an exact revision id (``KeyError`` if there is none)."""
+        return self._nodes[revision]
+
+    def children(self, revision: str) -> tuple[str, ...]:
+        return self._nodes[revision].children
+
+    def ancestors(self, revision: str) -> set[str]:
+        """``revision`` and every revision below it through ``down_revision``."""
+        seen = {revision}
+        todo = [revision]
+        while todo:
+            for parent in self._nodes[todo.pop()].parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    def resolve(self, identifier: str) -> Node:
+        """Resolve an id, a unique id prefix, a branch label or ``label@head``."""
+        from alembic.script.revision import RevisionError
+
+        try:
+            found = self._map.get_revision(identifier)
+        except RevisionError as error:
+            raise RangeError(str(error.args[0])) from None
+        if found is None:
+            raise RangeError(f"{identifier!r} does not name a revision")
+        return self._nodes[found.revision]
+
+    def range(self, spec: str | None) -> tuple[Node, ...]:
+        """Revisions of an ``alembic history -r`` range, in history order.
+
+        ``spec`` is ``[start]:[end]`` as Alembic takes it; ``None`` is everything.
+        """
+        if spec is None:
+            return self.nodes
+        if ":" not in spec:
+            raise RangeError("History range requires [start]:[end], [start]:, or :[end]")
+        base, head = spec.strip().split(":", 1)
+        if "current" in (base, head):
+            raise RangeError("'current' needs a database; use `cliche history` with -c")
+        return tuple(
+            self._nodes[r.revision] for r in self._iterate(head or "heads", base or "base")
+        )
+
+    def _iterate(self, upper: str, lower: str) -> list[Revision]:
+        from alembic.script import revision as alembic_revision
+
+        try:
+            return list(
+                self._map.iterate_revisions(
+                    upper, lower, inclusive=True, assert_relative_length=False
+                )
+            )
+        except alembic_revision.RangeNotAncestorError:
+            raise RangeError(
+                f"Requested range {lower}:{upper} does not refer to ancestor/descendant "
+                "revisions along the same branch"
+            ) from None
+        except alembic_revision.MultipleHeads as error:
+            raise RangeError(
+                f"Multiple head revisions are present for given argument '{upper}'; please "
+                f"specify a specific target revision, '<branchname>@{upper}' to narrow to "
+                "a specific head, or 'heads' for all heads"
+            ) from error
+        except alembic_revision.ResolutionError as error:
+            raise RangeError(f"Can't locate revision identified by '{error.argument}'") from None
+        except alembic_revision.RevisionError as error:
+            raise RangeError(str(error.args[0])) from None
+
+
+def _revision_map(records: Sequence[RevisionRecord]) -> RevisionMap:
+    from alembic.script.revision import Revision, RevisionMap
+
+    revisions = [
+        Revision(
+            r.revision,
+            r.down_revision,
+            dependencies=r.depends_on,
+            branch_labels=r.branch_labels,
+        )
+        for r in records
+    ]
+    revision_map = RevisionMap(_Generator(revisions))
+    with warnings.catch_warnings():
+        # ``repair`` removed everything Alembic warns about; a warning now is a bug.
+        warnings.simplefilter("error")
+        revision_map._revision_map  # noqa: B018 - builds the map, raising early
+    return revision_map
+
+
+class _Generator:
+    """A picklable zero-argument callable for ``RevisionMap`` (a lambda is not)."""
+
+    def __init__(self, revisions: list[Revision]) -> None:
+        self._revisions = revisions
+
+    def __call__(self) -> list[Revision]:
+        return self._revisions
+
+
+def _nodes(revision_map: RevisionMap, records: Sequence[RevisionRecord]) -> Iterable[Node]:
+    for record in records:
+        revision = revision_map.get_revision(record.revision)
+        assert revision is not None
+        yield Node(
+            record=record,
+            children=tuple(sorted(revision.nextrev)),
+            branch_names=tuple(sorted(revision.branch_labels)),
+            is_head=revision.is_head,
+            is_real_head=revision._is_real_head,
+            is_base=revision.is_base,
+            is_branchpoint=revision.is_branch_point,
+            is_mergepoint=revision.is_merge_point,
+        )
+
+
+def _history_order(revision_map: RevisionMap) -> tuple[str, ...]:
+    """The order of ``alembic history``: ``walk_revisions("base", "heads")``."""
+    return tuple(
+        r.revision
+        for r in revision_map.iterate_revisions(
+            "heads", "base", inclusive=True, assert_relative_length=False
+        )
+    )

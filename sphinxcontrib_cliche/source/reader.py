@@ -1,0 +1,482 @@
+"""Read one revision file statically: the ids, the docstring, the downgrade.
+
+Nothing here imports or executes the file.  The text is decoded as Python
+decodes source (PEP 263 coding line, BOM, universal newlines), and only the
+module header is parsed when it holds everything we need: the part before the
+first top-level function is a fraction of the file, and it is where every
+Alembic template puts ``revision`` and friends.  The whole file is parsed
+whenever the header does not settle the answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
+from sphinxcontrib_cliche.source.literals import (
+    ConstantResolver,
+    Dynamic,
+    ImportTable,
+    Literal,
+    assignment_parts,
+    literal_value,
+)
+from sphinxcontrib_cliche.source.records import Downgrade, RevisionRecord, RevisionValue
+
+#: The module attributes Alembic reads from a revision file.
+FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
+
+#: Alembic's fallback when a file assigns no ``revision``: the id from the name.
+_LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
+
+#: Characters ``alembic.script.revision.Revision`` refuses in an id.
+_ILLEGAL_ID_CHARS = frozenset("@-+:")
+
+_FIRST_TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]|^@", re.MULTILINE)
+_TAIL_ASSIGNS_FIELD = re.compile(
+    r"^(?:revision|down_revision|branch_labels|depends_on)\b[ \t]*(?::|=|\+=)",
+    re.MULTILINE,
+)
+_DOWNGRADE_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+downgrade[ \t]*\(", re.MULTILINE)
+_NEXT_TOP_LEVEL_LINE = re.compile(r"^[^\s#]", re.MULTILINE)
+#: Python 3.13 compiles docstrings with their common indentation removed.
+_COMPILER_CLEANS_DOCSTRINGS = sys.version_info >= (3, 13)
+_CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+_REVISION_ID_LINE = re.compile(r"^Revision ID:[ \t]*(\S*)", re.MULTILINE)
+_REVISES_LINE = re.compile(r"^Revises:[ \t]*(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """What reading one file gave: a record when the file is usable, and findings."""
+
+    record: RevisionRecord | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+class _Unusable(Exception):
+    """Raised inside this module when a file yields no record; carries the finding."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def read_revision_file(path: Path, resolver: ConstantResolver | None = None) -> FileReading:
+    """Read ``path`` as Alembic would import it, without importing it."""
+    findings: list[Diagnostic] = []
+    try:
+        text = decode_source(path)
+        tree, full = _parse(path, text)
+        record = _record_from_tree(path, text, tree, full, resolver, findings)
+    except _Unusable as unusable:
+        return FileReading(None, (unusable.diagnostic, *findings))
+    return FileReading(record, tuple(findings))
+
+
+def decode_source(path: Path) -> str:
+    """The file's text as the import system decodes it (newlines normalised)."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                None,
+                Code.UNREADABLE_FILE,
+                f"cannot read file: {error.strerror or error}",
+            )
+        ) from None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                error.lineno or 1,
+                Code.NOT_UTF8,
+                f"bad encoding declaration: {error.msg}",
+            )
+        ) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        shown = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                line,
+                Code.NOT_UTF8,
+                f"not valid {shown}: byte 0x{data[error.start]:02x} at line {line} "
+                "cannot be decoded",
+            )
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _parse(path: Path, text: str) -> tuple[ast.Module, bool]:
+    """Parse the header when it suffices, else the whole file.
+
+    Returns the tree and whether it covers the whole file.
+    """
+    cut = _FIRST_TOP_LEVEL_DEF.search(text)
+    if cut is not None and not _TAIL_ASSIGNS_FIELD.search(text, cut.start()):
+        try:
+            header = ast.parse(text[: cut.start()], filename=str(path))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        else:
+            if any(assignment_parts(s)[0] == "revision" for s in header.body):
+                return header, False
+    try:
+        return ast.parse(text, filename=str(path)), True
+    except SyntaxError as error:
+        message = f"invalid Python: {error.msg}"
+        raise _Unusable(Diagnostic(str(path), error.lineno, Code.SYNTAX_ERROR, message)) from None
+    except (RecursionError, MemoryError):
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                None,
+                Code.SYNTAX_ERROR,
+                "too deeply nested for Python's parser",
+            )
+        ) from None
+    except ValueError as error:  # e.g. "source code string cannot contain null bytes"
+        raise _Unusable(
+            Diagnostic(str(path), None, Code.SYNTAX_ERROR, f"invalid Python: {error}")
+        ) from None
+
+
+def _record_from_tree(
+    path: Path,
+    text: str,
+    tree: ast.Module,
+    full: bool,
+    resolver: ConstantResolver | None,
+    findings: list[Diagnostic],
+) -> RevisionRecord:
+    values, lines = _module_assignments(path, tree, resolver, findings)
+    revision = _revision_id(path, values, lines)
+    down_revision = _down_revision(path, revision, values, lines, findings)
+    labels = _id_value(path, revision, "branch_labels", values.get("branch_labels"), lines)
+    depends = _id_value(path, revision, "depends_on", values.get("depends_on"), lines)
+    docstring, recovered, doc_line = _docstrings(tree)
+    if doc_line is not None:
+        lines["docstring"] = doc_line
+    downgrade, downgrade_line = _downgrade_state(text, tree, full)
+    if downgrade_line is not None:
+        lines["downgrade"] = downgrade_line
+    record = RevisionRecord(
+        revision=revision,
+        down_revision=down_revision,
+        branch_labels=labels,
+        depends_on=depends,
+        path=str(path),
+        docstring=docstring,
+        recovered_doc=recovered,
+        create_date=_create_date(docstring or recovered or ""),
+        downgrade=downgrade,
+        lines=lines,
+    )
+    findings.extend(_docstring_mismatches(record))
+    return record
+
+
+def _module_assignments(
+    path: Path,
+    tree: ast.Module,
+    resolver: ConstantResolver | None,
+    findings: list[Diagnostic],
+) -> tuple[dict[str, Literal | Dynamic], dict[str, int]]:
+    """The last module-level value of each field, as Python would leave it."""
+    imports = ImportTable()
+    local: dict[str, Literal] = {}
+    values: dict[str, Literal | Dynamic] = {}
+    lines: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            imports.add(stmt)
+            continue
+        name, value_node = assignment_parts(stmt)
+        if name is not None and value_node is not None:
+            value = literal_value(value_node, local, imports, resolver)
+            if name in FIELDS:
+                values[name] = value
+                lines[name] = stmt.lineno
+            elif not isinstance(value, Dynamic):
+                local[name] = value
+            continue
+        for name, line in _nested_field_assignments(stmt):
+            values[name] = Dynamic(
+                f"`{name}` is assigned inside a {type(stmt).__name__.lower()} block",
+                line,
+            )
+            lines[name] = line
+    return values, lines
+
+
+def _nested_field_assignments(stmt: ast.stmt) -> list[tuple[str, int]]:
+    """Field assignments Python may or may not execute (inside if/try/with/...).
+
+    Function and class bodies are not entered: they do not bind module names.
+    """
+    found: list[tuple[str, int]] = []
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For):
+            targets = [node.target]
+        for target in targets:
+            found.extend(
+                (sub.id, target.lineno)
+                for sub in ast.walk(target)
+                if isinstance(sub, ast.Name) and sub.id in FIELDS
+            )
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _revision_id(path: Path, values: dict[str, Literal | Dynamic], lines: dict[str, int]) -> str:
+    value = values.get("revision")
+    line = lines.get("revision")
+    if value is None and "revision" not in values:
+        legacy = _LEGACY_NAME.match(path.name)
+        if legacy is None:
+            raise _Unusable(
+                Diagnostic(
+                    str(path),
+                    None,
+                    Code.INVALID_REVISION,
+                    "declares no `revision`; Alembic cannot load it either",
+                    hint="Add `revision = '<id>'` near the top of the file.",
+                )
+            )
+        lines["revision"] = 1
+        return legacy.group(1)
+    if isinstance(value, Dynamic):
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                value.line or line,
+                Code.DYNAMIC_REVISION,
+                f"revision id {value.reason}",
+            )
+        )
+    if not isinstance(value, str) or not value:
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                line,
+                Code.INVALID_REVISION,
+                f"`revision` must be a non-empty string, not {value!r}",
+            )
+        )
+    illegal = sorted(_ILLEGAL_ID_CHARS.intersection(value))
+    if illegal:
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                line,
+                Code.INVALID_REVISION,
+                f"revision id {value!r} contains {', '.join(repr(c) for c in illegal)}, "
+                "which Alembic does not allow in ids",
+            )
+        )
+    return value
+
+
+def _down_revision(
+    path: Path,
+    revision: str,
+    values: dict[str, Literal | Dynamic],
+    lines: dict[str, int],
+    findings: list[Diagnostic],
+) -> RevisionValue:
+    if "down_revision" not in values:
+        findings.append(
+            Diagnostic(
+                str(path),
+                lines.get("revision"),
+                Code.INVALID_REVISION,
+                f"{revision} declares no `down_revision` (Alembic fails on this file); "
+                "shown as a base",
+                revision=revision,
+                hint="Add `down_revision = None` for a base, or the parent's id.",
+            )
+        )
+        return None
+    value = _id_value(path, revision, "down_revision", values["down_revision"], lines)
+    if value == "":
+        findings.append(
+            Diagnostic(
+                str(path),
+                lines.get("down_revision"),
+                Code.INVALID_REVISION,
+                f"{revision}: `down_revision` is an empty string; use None for a base",
+                revision=revision,
+            )
+        )
+        return None
+    if value == ():
+        return None
+    return value
+
+
+def _id_value(
+    path: Path,
+    revision: str,
+    name: str,
+    value: Literal | Dynamic | None,
+    lines: dict[str, int],
+) -> RevisionValue:
+    """Check that an id-valued field holds a string, a sequence of strings, or None."""
+    if isinstance(value, Dynamic):
+        raise _Unusable(
+            Diagnostic(
+                str(path),
+                value.line or lines.get(name),
+                Code.DYNAMIC_REVISION,
+                f"{revision}: `{name}`: {value.reason}",
+                revision=revision,
+            )
+        )
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return tuple(item for item in value if isinstance(item, str))
+    raise _Unusable(
+        Diagnostic(
+            str(path),
+            lines.get(name),
+            Code.INVALID_REVISION,
+            f"{revision}: `{name}` must be None, a string or a tuple of strings, not {value!r}",
+            revision=revision,
+        )
+    )
+
+
+def _docstrings(tree: ast.Module) -> tuple[str | None, str | None, int | None]:
+    """``(__doc__, recovered, line)``: the docstring Python sees, else the first
+    module-level string statement (a docstring misplaced after the imports)."""
+    for index, stmt in enumerate(tree.body):
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
+            if index == 0:
+                return compiled_docstring(stmt.value.value), None, stmt.lineno
+            return None, stmt.value.value, stmt.lineno
+    return None, None, None
+
+
+def compiled_docstring(raw: str) -> str:
+    """``__doc__`` as the running Python compiles it.
+
+    From Python 3.13 the compiler strips the common indentation of docstrings
+    (gh-81283); Alembic prints ``__doc__``, so we must do the same to agree.
+    """
+    if not _COMPILER_CLEANS_DOCSTRINGS:
+        return raw
+    lines = raw.expandtabs().split("\n")
+    margins = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.lstrip(" ")]
+    margin = min(margins, default=0)
+    cleaned = [lines[0].lstrip(" ")]
+    cleaned.extend(line[margin:] for line in lines[1:])
+    return "\n".join(cleaned)
+
+
+def _create_date(doc: str) -> dt.datetime | None:
+    match = _CREATE_DATE.search(doc)
+    if match is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def _downgrade_state(text: str, tree: ast.Module, full: bool) -> tuple[Downgrade, int | None]:
+    if full:
+        return _downgrade_in(tree.body, 0)
+    match = _DOWNGRADE_DEF.search(text)
+    if match is None:
+        return Downgrade.MISSING, None
+    end = _NEXT_TOP_LEVEL_LINE.search(text, match.end())
+    segment = text[match.start() : end.start() if end else len(text)]
+    offset = text.count("\n", 0, match.start())
+    try:
+        body = ast.parse(segment).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return Downgrade.UNKNOWN, offset + 1
+    return _downgrade_in(body, offset)
+
+
+def _downgrade_in(body: list[ast.stmt], offset: int) -> tuple[Downgrade, int | None]:
+    found: tuple[Downgrade, int | None] = (Downgrade.MISSING, None)
+    for stmt in body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == "downgrade":
+            state = Downgrade.EMPTY if _is_empty_body(stmt.body) else Downgrade.PRESENT
+            found = (state, stmt.lineno + offset)
+        elif assignment_parts(stmt)[0] == "downgrade":
+            found = (Downgrade.PRESENT, stmt.lineno + offset)
+    return found
+
+
+def _is_empty_body(body: list[ast.stmt]) -> bool:
+    return all(
+        isinstance(stmt, ast.Pass)
+        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+        for stmt in body
+    )
+
+
+def _docstring_mismatches(record: RevisionRecord) -> list[Diagnostic]:
+    doc = record.docstring
+    if not doc:
+        return []
+    findings = []
+    line = record.line_of("docstring")
+    said_id = _REVISION_ID_LINE.search(doc)
+    if said_id and said_id.group(1) and said_id.group(1) != record.revision:
+        findings.append(
+            Diagnostic(
+                record.path,
+                line,
+                Code.DOCSTRING_MISMATCH,
+                f"{record.revision}: docstring says `Revision ID: {said_id.group(1)}`, "
+                f"but revision = {record.revision!r}",
+                revision=record.revision,
+            )
+        )
+    revises = _REVISES_LINE.search(doc)
+    if revises:
+        said = revises.group(1).split("#", 1)[0]
+        said_parents = {p.strip() for p in said.split(",") if p.strip() not in ("", "None")}
+        if said_parents != set(record.parents):
+            actual = ", ".join(record.parents) or "None"
+            findings.append(
+                Diagnostic(
+                    record.path,
+                    line,
+                    Code.DOCSTRING_MISMATCH,
+                    f"{record.revision}: docstring says `Revises: {said.strip()}`, but "
+                    f"down_revision is {actual}",
+                    revision=record.revision,
+                )
+            )
+    return findings

@@ -1,0 +1,84 @@
+"""The facts read from one revision file, as plain picklable data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+#: What ``down_revision`` / ``branch_labels`` / ``depends_on`` may hold once read:
+#: kept in the shape the file wrote (scalar or tuple) because Alembic's
+#: semantics depend on it (``depends_on = ""`` is not ``None`` to Alembic).
+RevisionValue = str | tuple[str, ...] | None
+
+
+class Downgrade(enum.StrEnum):
+    """Whether a revision can be undone, as far as its source shows."""
+
+    PRESENT = "present"
+    EMPTY = "empty"  # only ``pass``, ``...`` or a docstring
+    MISSING = "missing"
+    UNKNOWN = "unknown"  # the body could not be inspected
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    """One revision file as Alembic would see it, read without importing it.
+
+    ``docstring`` is the module's ``__doc__`` exactly (``None`` when the file
+    has none, e.g. a docstring placed after the imports); ``recovered_doc`` is
+    that misplaced first string, so the docs can still show it.
+    """
+
+    revision: str
+    down_revision: RevisionValue
+    branch_labels: RevisionValue
+    depends_on: RevisionValue
+    path: str
+    docstring: str | None
+    recovered_doc: str | None = None
+    create_date: dt.datetime | None = None
+    downgrade: Downgrade = Downgrade.UNKNOWN
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return _as_tuple(self.down_revision)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return _as_tuple(self.branch_labels)
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        return tuple(d for d in _as_tuple(self.depends_on) if d)
+
+    @property
+    def longdoc(self) -> str:
+        """Alembic's ``Script.longdoc``: the stripped docstring."""
+        return self.docstring.strip() if self.docstring else ""
+
+    @property
+    def doc(self) -> str:
+        """Alembic's ``Script.doc``: the first paragraph of :attr:`longdoc`."""
+        return self.longdoc.split("\n\n", 1)[0]
+
+    @property
+    def message(self) -> str:
+        """The revision's title for humans, falling back to a recovered docstring."""
+        if self.doc:
+            return self.doc
+        if self.recovered_doc:
+            return self.recovered_doc.strip().split("\n\n", 1)[0]
+        return ""
+
+    def line_of(self, name: str) -> int | None:
+        return self.lines.get(name)
+
+
+def _as_tuple(value: RevisionValue) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return value

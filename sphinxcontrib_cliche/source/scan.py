@@ -1,0 +1,184 @@
+"""Walk the version folders and read every revision file in them.
+
+Files are selected and ordered exactly as Alembic's ``Script._list_py_dir``
+and ``Script._from_path`` do (sorted names, ``__init__`` and emacs ``.#``
+lock files skipped, ``__pycache__`` ignored, recursion only when
+``recursive_version_locations`` is on, each real file once), because the
+order of files is the order Alembic's ``RevisionMap`` sees, and that order
+decides the order of heads and of ``alembic history``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
+from sphinxcontrib_cliche.source.literals import ConstantResolver
+from sphinxcontrib_cliche.source.locations import Locations
+from sphinxcontrib_cliche.source.reader import read_revision_file
+from sphinxcontrib_cliche.source.records import RevisionRecord
+
+#: Alembic's ``_only_source_rev_file``: which names in a version folder are revisions.
+_SOURCE_REVISION_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
+_COMPILED_REVISION_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)[co]$")
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """A file's identity for caching: unchanged stamp, unchanged content."""
+
+    path: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True)
+class SourceSnapshot:
+    """Everything read from a history's folders, in Alembic's load order."""
+
+    locations: Locations
+    records: tuple[RevisionRecord, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[FileStamp, ...]
+    folders: tuple[str, ...]
+
+
+def read_history_files(locations: Locations) -> SourceSnapshot:
+    """Read every revision file of ``locations`` statically."""
+    resolver = ConstantResolver(locations.source_paths)
+    records: list[RevisionRecord] = []
+    diagnostics: list[Diagnostic] = []
+    stamps: list[FileStamp] = []
+    folders: list[str] = []
+    for path in _revision_paths(locations, diagnostics, folders):
+        stamp = _stamp(path)
+        if stamp is not None:
+            stamps.append(stamp)
+        reading = read_revision_file(path, resolver)
+        diagnostics.extend(reading.diagnostics)
+        if reading.record is not None:
+            records.append(reading.record)
+    return SourceSnapshot(
+        locations=locations,
+        records=tuple(records),
+        diagnostics=tuple(diagnostics),
+        files=tuple(stamps),
+        folders=tuple(folders),
+    )
+
+
+def _revision_paths(
+    locations: Locations, diagnostics: list[Diagnostic], folders: list[str]
+) -> Iterator[Path]:
+    seen: set[Path] = set()
+    for location in locations.version_locations:
+        folder = Path(location)
+        if not folder.exists():
+            diagnostics.append(
+                Diagnostic(
+                    location,
+                    None,
+                    Code.MISSING_VERSION_LOCATION,
+                    "version location does not exist (Alembic skips it silently)",
+                )
+            )
+            continue
+        if not folder.is_dir():
+            diagnostics.append(
+                Diagnostic(
+                    location,
+                    None,
+                    Code.UNREADABLE_FILE,
+                    "version location is a file, not a folder",
+                )
+            )
+            continue
+        for path in _list_folder(folder, locations, diagnostics, folders):
+            if not _SOURCE_REVISION_NAME.match(path.name):
+                if locations.sourceless and _COMPILED_REVISION_NAME.match(path.name):
+                    diagnostics.append(
+                        Diagnostic(
+                            str(path),
+                            None,
+                            Code.UNREADABLE_FILE,
+                            "compiled-only revision (sourceless) cannot be read "
+                            "statically; ship its .py source or use loader='alembic'",
+                        )
+                    )
+                continue
+            try:
+                real = path.resolve()
+            except (OSError, RuntimeError) as error:
+                diagnostics.append(
+                    Diagnostic(
+                        str(path),
+                        None,
+                        Code.UNREADABLE_FILE,
+                        f"cannot resolve path: {error}",
+                    )
+                )
+                continue
+            if real in seen:
+                diagnostics.append(
+                    Diagnostic(
+                        str(real),
+                        None,
+                        Code.DUPLICATE_FILE,
+                        "file reached twice; read once",
+                    )
+                )
+                continue
+            seen.add(real)
+            yield real
+
+
+def _list_folder(
+    folder: Path,
+    locations: Locations,
+    diagnostics: list[Diagnostic],
+    folders: list[str],
+) -> list[Path]:
+    """Alembic's walk: sorted files per folder, sorted sub-folders, top-down."""
+
+    def report(error: OSError) -> None:
+        diagnostics.append(
+            Diagnostic(
+                error.filename or str(folder),
+                None,
+                Code.UNREADABLE_FILE,
+                f"cannot list folder: {error.strerror or error}",
+            )
+        )
+
+    paths: list[Path] = []
+    for root, dirs, files in os.walk(folder, topdown=True, onerror=report):
+        if root.endswith("__pycache__"):
+            continue
+        folders.append(root)
+        paths.extend(Path(root, name) for name in sorted(files))
+        if locations.sourceless:
+            paths.extend(_compiled_only(Path(root), files))
+        if not locations.recursive:
+            break
+        dirs.sort()
+    return paths
+
+
+def _compiled_only(root: Path, files: list[str]) -> list[Path]:
+    cache = root / "__pycache__"
+    if not cache.is_dir():
+        return []
+    names = {name.split(".")[0] for name in files}
+    return [entry for entry in sorted(cache.iterdir()) if entry.name.split(".")[0] not in names]
+
+
+def _stamp(path: Path) -> FileStamp | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return FileStamp(str(path), status.st_mtime_ns, status.st_size)
