@@ -108,10 +108,9 @@ def _rebase_onto(history: History, moved: str, kept: str) -> Rebase | None:
 
 
 def _root_age(node: Node, history: History) -> tuple[bool, str, int]:
-    """Newer sorts higher: by create date, then by position in history order."""
+    """Newer sorts higher: by create date, then by load order (a later file is newer)."""
     date = node.record.create_date
-    position = len(history.order) - history.order.index(node.revision)
-    return (date is not None, date.isoformat() if date else "", position)
+    return (date is not None, date.isoformat() if date else "", history.load_index(node.revision))
 
 
 def _missing_downgrades(history: History) -> list[Diagnostic]:

@@ -73,6 +73,7 @@ class History:
         usable, findings = repair(records)
         self._map = _revision_map(usable)
         self._nodes = {node.revision: node for node in _nodes(self._map, usable)}
+        self._load_index = {record.revision: index for index, record in enumerate(usable)}
         self.order: tuple[str, ...] = _history_order(self._map) if usable else ()
         self.heads: tuple[str, ...] = tuple(self._map.heads) if usable else ()
         self.bases: tuple[str, ...] = tuple(self._map.bases) if usable else ()
@@ -100,6 +101,10 @@ class History:
     def get(self, revision: str) -> Node:
         """The node of an exact revision id (``KeyError`` if there is none)."""
         return self._nodes[revision]
+
+    def load_index(self, revision: str) -> int:
+        """Where the revision's file came in Alembic's load order (sorted walk)."""
+        return self._load_index[revision]
 
     def children(self, revision: str) -> tuple[str, ...]:
         return self._nodes[revision].children

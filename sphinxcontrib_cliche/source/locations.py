@@ -15,6 +15,7 @@ import contextlib
 import inspect
 import sys
 import tomllib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,10 @@ def locate(
         )
     target = target.absolute()
     if target.is_file():
+        if target.suffix not in (".ini", ".toml", ".cfg", ".conf"):
+            raise ConfigError(
+                f"{target}: is a file, not a folder, an alembic.ini or a pyproject.toml."
+            )
         return _from_config_file(target, source_paths)
     for name in CONFIG_NAMES:
         candidate = target / name
@@ -111,7 +116,9 @@ def _from_config_file(path: Path, source_paths: tuple[str, ...]) -> Locations:
 
     config = _make_config(Config, path)
     try:
-        with _sys_path_restored():
+        with _sys_path_restored(), warnings.catch_warnings():
+            # Alembic's nags about the user's config style are not ours to print.
+            warnings.simplefilter("ignore", DeprecationWarning)
             script = ScriptDirectory.from_config(config)
     except CommandError as error:
         raise ConfigError(f"{path}: {error}") from None

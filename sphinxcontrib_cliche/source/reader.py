@@ -1,11 +1,9 @@
 """Read one revision file statically: the ids, the docstring, the downgrade.
 
 Nothing here imports or executes the file.  The text is decoded as Python
-decodes source (PEP 263 coding line, BOM, universal newlines), and only the
-module header is parsed when it holds everything we need: the part before the
-first top-level function is a fraction of the file, and it is where every
-Alembic template puts ``revision`` and friends.  The whole file is parsed
-whenever the header does not settle the answer.
+decodes source (PEP 263 coding line, BOM, universal newlines) and the whole
+file is parsed: a syntax error anywhere makes Alembic's import fail, so it
+must be reported even when the ids at the top are readable.
 """
 
 from __future__ import annotations
@@ -39,13 +37,6 @@ _LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
 #: Characters ``alembic.script.revision.Revision`` refuses in an id.
 _ILLEGAL_ID_CHARS = frozenset("@-+:")
 
-_FIRST_TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+def|def|class)[ \t]|^@", re.MULTILINE)
-_TAIL_ASSIGNS_FIELD = re.compile(
-    r"^(?:revision|down_revision|branch_labels|depends_on)\b[ \t]*(?::|=|\+=)",
-    re.MULTILINE,
-)
-_DOWNGRADE_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+downgrade[ \t]*\(", re.MULTILINE)
-_NEXT_TOP_LEVEL_LINE = re.compile(r"^[^\s#]", re.MULTILINE)
 #: Python 3.13 compiles docstrings with their common indentation removed.
 _COMPILER_CLEANS_DOCSTRINGS = sys.version_info >= (3, 13)
 _CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
@@ -74,8 +65,7 @@ def read_revision_file(path: Path, resolver: ConstantResolver | None = None) -> 
     findings: list[Diagnostic] = []
     try:
         text = decode_source(path)
-        tree, full = _parse(path, text)
-        record = _record_from_tree(path, text, tree, full, resolver, findings)
+        record = _record_from_tree(path, _parse(path, text), resolver, findings)
     except _Unusable as unusable:
         return FileReading(None, (unusable.diagnostic, *findings))
     return FileReading(record, tuple(findings))
@@ -122,33 +112,15 @@ def decode_source(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _parse(path: Path, text: str) -> tuple[ast.Module, bool]:
-    """Parse the header when it suffices, else the whole file.
-
-    Returns the tree and whether it covers the whole file.
-    """
-    cut = _FIRST_TOP_LEVEL_DEF.search(text)
-    if cut is not None and not _TAIL_ASSIGNS_FIELD.search(text, cut.start()):
-        try:
-            header = ast.parse(text[: cut.start()], filename=str(path))
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            pass
-        else:
-            if any(assignment_parts(s)[0] == "revision" for s in header.body):
-                return header, False
+def _parse(path: Path, text: str) -> ast.Module:
     try:
-        return ast.parse(text, filename=str(path)), True
+        return ast.parse(text, filename=str(path))
     except SyntaxError as error:
         message = f"invalid Python: {error.msg}"
         raise _Unusable(Diagnostic(str(path), error.lineno, Code.SYNTAX_ERROR, message)) from None
     except (RecursionError, MemoryError):
         raise _Unusable(
-            Diagnostic(
-                str(path),
-                None,
-                Code.SYNTAX_ERROR,
-                "too deeply nested for Python's parser",
-            )
+            Diagnostic(str(path), None, Code.SYNTAX_ERROR, "too deeply nested for Python's parser")
         ) from None
     except ValueError as error:  # e.g. "source code string cannot contain null bytes"
         raise _Unusable(
@@ -158,9 +130,7 @@ def _parse(path: Path, text: str) -> tuple[ast.Module, bool]:
 
 def _record_from_tree(
     path: Path,
-    text: str,
     tree: ast.Module,
-    full: bool,
     resolver: ConstantResolver | None,
     findings: list[Diagnostic],
 ) -> RevisionRecord:
@@ -172,7 +142,7 @@ def _record_from_tree(
     docstring, recovered, doc_line = _docstrings(tree)
     if doc_line is not None:
         lines["docstring"] = doc_line
-    downgrade, downgrade_line = _downgrade_state(text, tree, full)
+    downgrade, downgrade_line = _downgrade_in(tree.body)
     if downgrade_line is not None:
         lines["downgrade"] = downgrade_line
     record = RevisionRecord(
@@ -410,30 +380,14 @@ def _create_date(doc: str) -> dt.datetime | None:
         return None
 
 
-def _downgrade_state(text: str, tree: ast.Module, full: bool) -> tuple[Downgrade, int | None]:
-    if full:
-        return _downgrade_in(tree.body, 0)
-    match = _DOWNGRADE_DEF.search(text)
-    if match is None:
-        return Downgrade.MISSING, None
-    end = _NEXT_TOP_LEVEL_LINE.search(text, match.end())
-    segment = text[match.start() : end.start() if end else len(text)]
-    offset = text.count("\n", 0, match.start())
-    try:
-        body = ast.parse(segment).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return Downgrade.UNKNOWN, offset + 1
-    return _downgrade_in(body, offset)
-
-
-def _downgrade_in(body: list[ast.stmt], offset: int) -> tuple[Downgrade, int | None]:
+def _downgrade_in(body: list[ast.stmt]) -> tuple[Downgrade, int | None]:
     found: tuple[Downgrade, int | None] = (Downgrade.MISSING, None)
     for stmt in body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == "downgrade":
             state = Downgrade.EMPTY if _is_empty_body(stmt.body) else Downgrade.PRESENT
-            found = (state, stmt.lineno + offset)
+            found = (state, stmt.lineno)
         elif assignment_parts(stmt)[0] == "downgrade":
-            found = (Downgrade.PRESENT, stmt.lineno + offset)
+            found = (Downgrade.PRESENT, stmt.lineno)
     return found
 
 

@@ -1,0 +1,221 @@
+"""The static reader on the forms found in real projects' version folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sphinxcontrib_cliche.diagnostics import Code
+from sphinxcontrib_cliche.source.literals import ConstantResolver
+from sphinxcontrib_cliche.source.reader import read_revision_file
+from sphinxcontrib_cliche.source.records import Downgrade
+
+TYPED = '''"""Add accounts
+
+Revision ID: 0001_restart_migrations
+Revises:
+Create Date: 2023-05-06 07:08:09.123456
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision: str = "0001_restart_migrations"
+down_revision: Union[str, Sequence[str], None] = None
+branch_labels: Union[str, Sequence[str], None] = ("accounts", "billing")
+depends_on: Union[str, Sequence[str], None] = ""
+
+
+def upgrade() -> None:
+    op.create_table("accounts", sa.Column("id", sa.Integer))
+
+
+def downgrade() -> None:
+    op.drop_table("accounts")
+'''
+
+
+def test_typed_template(tmp_path: Path) -> None:
+    path = tmp_path / "2023_05_06-whatever.py"
+    path.write_text(TYPED)
+    reading = read_revision_file(path)
+    record = reading.record
+    assert record is not None
+    assert record.revision == "0001_restart_migrations"
+    assert record.down_revision is None
+    assert record.labels == ("accounts", "billing")
+    assert record.depends_on == ""  # kept: Alembic treats "" differently from None
+    assert record.dependencies == ()
+    assert record.doc == "Add accounts"
+    assert record.create_date == dt.datetime(2023, 5, 6, 7, 8, 9, 123456)
+    assert record.downgrade is Downgrade.PRESENT
+    assert record.line_of("revision") == 14
+    assert record.line_of("down_revision") == 15
+    assert reading.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("('a1', 'b2')", ("a1", "b2")),
+        ("['a1', 'b2']", ("a1", "b2")),
+        ("('a1',)", ("a1",)),
+        ("'a1'", "a1"),
+        ("None", None),
+        ("()", None),
+    ],
+)
+def test_down_revision_shapes(write_revision, source: str, expected: object) -> None:
+    path = write_revision("x.py", text=f"revision = 'c3'\ndown_revision = {source}\n")
+    record = read_revision_file(path).record
+    assert record is not None
+    assert record.down_revision == expected
+
+
+@pytest.mark.parametrize(
+    "rev_id", ["059", "1400000000", "mitaka01", "kilo", "01H5ZKX3_", "0001_init"]
+)
+def test_ids_stay_strings(write_revision, rev_id: str) -> None:
+    path = write_revision("file.py", text=f"revision = {rev_id!r}\ndown_revision = None\n")
+    record = read_revision_file(path).record
+    assert record is not None
+    assert record.revision == rev_id
+
+
+def test_docstring_after_imports_is_recovered_not_used(write_revision) -> None:
+    text = (
+        "from alembic import op\n\n'''Add things\n\nmore'''\nrevision = 'a'\ndown_revision = None\n"
+    )
+    record = read_revision_file(write_revision("a.py", text=text)).record
+    assert record is not None
+    assert record.docstring is None
+    assert record.doc == ""  # Alembic's answer, for parity
+    assert record.message == "Add things"  # what the docs show
+
+
+def test_docstring_mismatch_is_info(write_revision) -> None:
+    path = write_revision("a.py", "abc", "def0", doc="Msg")
+    path.write_text(path.read_text().replace("Revises: def0", "Revises: 123, 456"))
+    reading = read_revision_file(path)
+    assert [d.code for d in reading.diagnostics] == [Code.DOCSTRING_MISMATCH]
+    assert reading.diagnostics[0].line == 1
+    assert "123, 456" in reading.diagnostics[0].message
+
+
+def test_revises_comment_of_the_seed_is_not_a_mismatch(write_revision) -> None:
+    path = write_revision("a.py", "2d8e07def2", "1ed82ef0071")
+    path.write_text(
+        path.read_text().replace(
+            "Revises: 1ed82ef0071", "Revises: 1ed82ef0071  # changed from 1344c33541b"
+        )
+    )
+    assert read_revision_file(path).diagnostics == ()
+
+
+def test_constant_from_imported_module(tmp_path: Path, write_revision) -> None:
+    package = tmp_path / "app" / "db"
+    package.mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "cli.py").write_text("EXPAND_BRANCH = 'expand'\nCONTRACT = 'contract'\n")
+    text = (
+        "from app.db import cli\nfrom app.db.cli import CONTRACT\n"
+        "revision = 'e1'\ndown_revision = None\nbranch_labels = (cli.EXPAND_BRANCH, CONTRACT)\n"
+    )
+    record = read_revision_file(
+        write_revision("e1.py", text=text), ConstantResolver([str(tmp_path)])
+    ).record
+    assert record is not None
+    assert record.labels == ("expand", "contract")
+
+
+def test_unresolvable_constant_is_dynamic_with_line(write_revision) -> None:
+    text = (
+        "import uuid\nrevision = 'r1'\ndown_revision = None\nbranch_labels = (uuid.uuid4().hex,)\n"
+    )
+    reading = read_revision_file(write_revision("r1.py", text=text))
+    assert reading.record is None
+    (finding,) = reading.diagnostics
+    assert (finding.code, finding.line) == (Code.DYNAMIC_REVISION, 4)
+
+
+def test_computed_revision_id_is_dynamic(write_revision) -> None:
+    reading = read_revision_file(
+        write_revision("r.py", text="revision = 'a' + 'b'\ndown_revision = None\n")
+    )
+    assert reading.record is None
+    assert reading.diagnostics[0].code is Code.DYNAMIC_REVISION
+    assert reading.diagnostics[0].line == 1
+
+
+def test_assignment_inside_if_is_dynamic(write_revision) -> None:
+    text = "import os\nrevision = 'a'\nif os.environ.get('X'):\n    down_revision = 'b'\nelse:\n    down_revision = None\n"
+    reading = read_revision_file(write_revision("r.py", text=text))
+    assert reading.record is None
+    assert reading.diagnostics[0].code is Code.DYNAMIC_REVISION
+
+
+def test_assignment_after_functions_is_seen(write_revision) -> None:
+    text = "def upgrade():\n    pass\n\nrevision = 'late'\ndown_revision = None\n"
+    record = read_revision_file(write_revision("r.py", text=text)).record
+    assert record is not None
+    assert record.revision == "late"
+    assert record.line_of("revision") == 4
+
+
+def test_reassignment_after_functions_wins(write_revision) -> None:
+    text = "revision = 'a'\ndown_revision = None\ndef upgrade():\n    pass\ndown_revision = 'z'\n"
+    record = read_revision_file(write_revision("r.py", text=text)).record
+    assert record is not None
+    assert record.down_revision == "z"
+
+
+def test_legacy_revision_from_file_name(write_revision) -> None:
+    record = read_revision_file(write_revision("abc123.py", text="down_revision = None\n")).record
+    assert record is not None
+    assert record.revision == "abc123"
+
+
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [
+        ("def downgrade():\n    pass\n", Downgrade.EMPTY),
+        ("def downgrade():\n    '''Nothing.'''\n    ...\n", Downgrade.EMPTY),
+        ("def downgrade():\n    op.drop_table('x')\n", Downgrade.PRESENT),
+        ("", Downgrade.MISSING),
+    ],
+)
+def test_downgrade_states(write_revision, body: str, state: Downgrade) -> None:
+    text = f"revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    pass\n\n{body}"
+    record = read_revision_file(write_revision("a.py", text=text)).record
+    assert record is not None
+    assert record.downgrade is state
+
+
+def test_crlf_bom_and_latin1(write_revision) -> None:
+    crlf = write_revision(
+        "crlf.py", text=b'"""Crlf\r\n\r\nbody"""\r\nrevision = "c"\r\ndown_revision = None\r\n'
+    )
+    bom = write_revision(
+        "bom.py", text=b'\xef\xbb\xbf"""Bom"""\nrevision = "b"\ndown_revision = None\n'
+    )
+    latin = write_revision(
+        "latin.py",
+        text='# -*- coding: latin-1 -*-\n"""Caf\xe9"""\nrevision = "l"\ndown_revision = None\n'.encode(
+            "latin-1"
+        ),
+    )
+    crlf_record = read_revision_file(crlf).record
+    assert crlf_record is not None
+    assert crlf_record.longdoc == "Crlf\n\nbody"
+    bom_record = read_revision_file(bom).record
+    assert bom_record is not None
+    assert bom_record.doc == "Bom"
+    latin_record = read_revision_file(latin).record
+    assert latin_record is not None
+    assert latin_record.doc == "Café"
