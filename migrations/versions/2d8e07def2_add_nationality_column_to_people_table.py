@@ -6,18 +6,19 @@ Create Date: 2014-08-08 02:38:45.072148
 
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
-revision = "2d8e07def2"
-down_revision = "1ed82ef0071"
+revision = '2d8e07def2'
+down_revision = '1ed82ef0071'
 
 
 def upgrade():
-    op.add_column("people", sa.Column("nationality", sa.String(length=100), nullable=True))
+    op.add_column('people', sa.Column('nationality', sa.String(length=100), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("people") as batch_op:
-        batch_op.drop_column("nationality")
+    with op.batch_alter_table('people') as batch_op:
+        batch_op.drop_column('nationality')

@@ -82,12 +82,12 @@ def locate(
         return _from_config_file(target, source_paths)
     for name in CONFIG_NAMES:
         candidate = target / name
-        if candidate.is_file() and _is_alembic_config(candidate):
+        if candidate.is_file() and is_alembic_config(candidate):
             return _from_config_file(candidate, source_paths)
     return _from_folder(target, recursive, source_paths)
 
 
-def _is_alembic_config(path: Path) -> bool:
+def is_alembic_config(path: Path) -> bool:
     if path.suffix == ".toml":
         return _toml_alembic_table(path) is not None
     return True

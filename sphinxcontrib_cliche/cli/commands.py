@@ -1,0 +1,212 @@
+"""One function per ``cliche`` command, each returning the exit status.
+
+Read-only commands read the history statically.  The database commands
+(``upgrade``, ``downgrade``, ``revision``) hand over to Alembic's own
+``alembic.command`` only after the static history has been checked, so a
+refusal never touches the database or the folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sphinxcontrib_cliche.checks.policy import multiple_heads
+from sphinxcontrib_cliche.cli.output import err, out, report_diagnostics
+from sphinxcontrib_cliche.diagnostics import Level
+from sphinxcontrib_cliche.errors import ClicheError, ConfigError
+from sphinxcontrib_cliche.loading import Report, load
+from sphinxcontrib_cliche.render.changelog import changelog
+from sphinxcontrib_cliche.render.data import diagnostic_data, relative_path, revision_data
+from sphinxcontrib_cliche.render.text import heads_lines, history_lines
+from sphinxcontrib_cliche.source import rewrite
+
+Command = Callable[[argparse.Namespace, Path, bool], int]
+
+
+def run(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    command: Command = COMMANDS[options.command]
+    return command(options, target, is_config)
+
+
+def history(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    nodes = report.history.range(options.rev_range)
+    if options.format == "json":
+        data = [revision_data(node, report.root) for node in nodes]
+        out(json.dumps({"revisions": data}, indent=2))
+    else:
+        for line in history_lines(nodes, verbose=not options.short):
+            out(line)
+    report_diagnostics(report.diagnostics, report.root, Level.WARNING)
+    return 0
+
+
+def heads(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    nodes = [report.history.get(head) for head in report.history.heads]
+    for line in heads_lines(nodes, verbose=options.verbose):
+        out(line)
+    report_diagnostics(report.diagnostics, report.root, Level.WARNING)
+    return 0
+
+
+def check(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    failing = Level.WARNING if options.strict else Level.ERROR
+    failed = bool(report.at_least(failing))
+    if options.format == "json":
+        payload = {
+            "ok": not failed,
+            "revisions": len(report.history),
+            "heads": list(report.history.heads),
+            "diagnostics": [diagnostic_data(d, report.root) for d in report.diagnostics],
+        }
+        out(json.dumps(payload, indent=2))
+        return 1 if failed else 0
+    shown = Level.INFO if options.verbose else Level.WARNING
+    report_diagnostics(report.diagnostics, report.root, shown)
+    history_ = report.history
+    if failed:
+        err(f"cliche check: failed ({_counts(report)})")
+        return 1
+    head = history_.heads[0] if history_.heads else "none"
+    out(f"cliche check: ok: {len(history_)} revisions, one head ({head}); {_counts(report)}")
+    return 0
+
+
+def _counts(report: Report) -> str:
+    errors = len([d for d in report.diagnostics if d.level is Level.ERROR])
+    warnings = len([d for d in report.diagnostics if d.level is Level.WARNING])
+    return f"{errors} error(s), {warnings} warning(s)"
+
+
+def rebase(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    graph = report.history
+    node = graph.resolve(options.revision)
+    onto = graph.resolve(options.onto)
+    _refuse_unsafe_rebase(report, node.revision, onto.revision)
+    parent = node.parents[0]
+    plan = rewrite.plan_rebase(Path(node.record.path), parent, onto.revision)
+    shown = relative_path(node.record.path, report.root) or node.record.path
+    diff = difflib.unified_diff(
+        plan.before.decode("utf-8", "replace").splitlines(keepends=True),
+        plan.after.decode("utf-8", "replace").splitlines(keepends=True),
+        fromfile=f"a/{shown}",
+        tofile=f"b/{shown}",
+    )
+    if options.dry_run:
+        for line in diff:
+            print(line, end="")
+        return 0
+    if is_config:
+        from sphinxcontrib_cliche.cli.database import applied_revisions
+
+        applied, note = applied_revisions(target)
+        if node.revision in applied:
+            raise ClicheError(
+                f"refusing: the configured database has already applied {node.revision}; "
+                "re-pointing it would break that database's upgrade path. Create a merge "
+                'revision instead: alembic merge -m "merge heads" heads'
+            )
+        if note:
+            err(f"cliche rebase: note: {note}")
+    else:
+        err("cliche rebase: note: no config given, so no database was checked")
+    rewrite.apply(plan)
+    out(f"Rebased {node.revision} onto {onto.revision} (was {parent}) in {shown}")
+    out(
+        "Only do this for revisions no database has applied yet; "
+        "otherwise use `alembic merge heads`."
+    )
+    return 0
+
+
+def _refuse_unsafe_rebase(report: Report, revision: str, onto: str) -> None:
+    graph = report.history
+    node = graph.get(revision)
+    if onto == revision or revision in graph.ancestors(onto):
+        raise ClicheError(
+            f"refusing: {onto} descends from {revision}; the rebase would create a cycle"
+        )
+    if len(node.parents) != 1:
+        raise ClicheError(
+            f"refusing: {revision} has {len(node.parents)} parents; only a revision with one "
+            "parent can be rebased (use `alembic merge heads`)"
+        )
+    parent = graph.get(node.parents[0])
+    if not parent.is_branchpoint:
+        raise ClicheError(
+            f"refusing: {revision} is not the root of a branch ({parent.revision} has no other "
+            "child), so moving it would reorder a shared line"
+        )
+    descendants = [n for n in graph.nodes if revision in graph.ancestors(n.revision)]
+    merged = [n.revision for n in descendants if n.is_mergepoint]
+    if merged:
+        raise ClicheError(
+            f"refusing: the branch from {revision} is already merged by {', '.join(merged)}"
+        )
+
+
+def upgrade(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    config = _alembic_config(target, is_config, "upgrade")
+    if options.revision == "head":
+        _refuse_on_multiple_heads(target, "upgrade")
+    from sphinxcontrib_cliche.cli.database import run_alembic
+
+    return run_alembic("upgrade", config, options.revision, sql=options.sql)
+
+
+def downgrade(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    config = _alembic_config(target, is_config, "downgrade")
+    from sphinxcontrib_cliche.cli.database import run_alembic
+
+    return run_alembic("downgrade", config, options.revision, sql=options.sql)
+
+
+def revision(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    config = _alembic_config(target, is_config, "revision")
+    _refuse_on_multiple_heads(target, "revision")
+    from sphinxcontrib_cliche.cli.database import make_revision
+
+    return make_revision(config, options.message, autogenerate=options.autogenerate)
+
+
+def changelog_command(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    text = changelog(report.history.range(options.rev_range), options.format, report.root)
+    if options.output:
+        options.output.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    report_diagnostics(report.diagnostics, report.root, Level.WARNING)
+    return 0
+
+
+def _alembic_config(target: Path, is_config: bool, name: str) -> Path:
+    if not is_config:
+        raise ConfigError(f"`cliche {name}` needs a configuration (-c alembic.ini), not a folder")
+    return target
+
+
+def _refuse_on_multiple_heads(target: Path, name: str) -> None:
+    report = load(target)
+    if len(report.history.heads) > 1:
+        finding = multiple_heads(report.history, report.root)
+        raise ClicheError(f"refusing to {name}: {finding.message}\nNothing was changed.")
+
+
+COMMANDS: dict[str, Command] = {
+    "history": history,
+    "heads": heads,
+    "check": check,
+    "rebase": rebase,
+    "upgrade": upgrade,
+    "downgrade": downgrade,
+    "revision": revision,
+    "changelog": changelog_command,
+}

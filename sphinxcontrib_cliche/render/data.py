@@ -1,0 +1,51 @@
+"""Revisions and diagnostics as plain JSON-ready data, shared by every face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sphinxcontrib_cliche.diagnostics import Diagnostic
+from sphinxcontrib_cliche.model.history import Node
+
+
+def relative_path(path: str | None, root: str) -> str | None:
+    """``path`` relative to ``root`` with forward slashes, else unchanged."""
+    if path is None:
+        return None
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def revision_data(node: Node, root: str) -> dict[str, Any]:
+    record = node.record
+    return {
+        "revision": node.revision,
+        "parents": list(node.parents),
+        "children": list(node.children),
+        "message": record.message,
+        "doc": record.longdoc or (record.recovered_doc or "").strip(),
+        "create_date": record.create_date.isoformat() if record.create_date else None,
+        "path": relative_path(record.path, root),
+        "branch_labels": list(record.labels),
+        "branch_names": list(node.branch_names),
+        "depends_on": list(record.dependencies),
+        "is_head": node.is_head,
+        "is_base": node.is_base,
+        "is_branchpoint": node.is_branchpoint,
+        "is_mergepoint": node.is_mergepoint,
+        "downgrade": record.downgrade.value,
+    }
+
+
+def diagnostic_data(diagnostic: Diagnostic, root: str) -> dict[str, Any]:
+    return {
+        "code": diagnostic.code.value,
+        "level": diagnostic.level.label,
+        "message": diagnostic.message,
+        "path": relative_path(diagnostic.path, root),
+        "line": diagnostic.line,
+        "revision": diagnostic.revision,
+    }
