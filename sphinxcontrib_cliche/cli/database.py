@@ -70,9 +70,13 @@ def applied_revisions(config_path: Path) -> tuple[set[str], str | None]:
 
     parsed = make_url(url)
     database = parsed.database
-    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
-        if not Path(database).exists():  # connecting would create it: nothing applied
-            return set(), None
+    is_file_database = parsed.get_backend_name() == "sqlite" and database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if is_file_database and not Path(str(database)).exists():
+        return set(), None  # connecting would create the file: nothing is applied
     try:
         from alembic.runtime.migration import MigrationContext
 

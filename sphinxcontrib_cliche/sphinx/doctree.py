@@ -1,0 +1,169 @@
+"""Docutils nodes for a history, built directly from data.
+
+No reST is generated and re-parsed: messages and docstrings are text nodes,
+so ``<script>`` or ``.. raw::`` in a docstring is shown, not obeyed, and the
+same nodes come out under MyST.  Each revision is a ``desc`` object (as
+Sphinx's own domains render theirs), which every builder knows how to write,
+with the structural marks both as CSS classes and as visible text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from docutils import nodes
+from sphinx import addnodes
+
+from sphinxcontrib_cliche.model.history import Node
+
+_HEADER_LINE = re.compile(r"^(Revision ID|Revises|Create Date):", re.MULTILINE)
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+#: Parses docstring text as reST for ``:docstrings: rst``; text otherwise.
+DocParser = Callable[[str], list[nodes.Node]]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    name: str
+    index: bool
+    display_path: Callable[[str], str]
+    parse_docstring: DocParser | None = None
+
+
+def anchor(history: str, revision: str) -> str:
+    """The HTML id of a revision: stable, readable, namespaced by history."""
+    return f"cliche-{_UNSAFE_ID_CHARS.sub('-', history)}-{_UNSAFE_ID_CHARS.sub('-', revision)}"
+
+
+def history_nodes(shown: Sequence[Node], options: RenderOptions) -> list[nodes.Node]:
+    container = nodes.container(classes=["cliche-history"])
+    for node in shown:
+        container.extend(revision_nodes(node, options))
+    return [container]
+
+
+def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
+    record = node.record
+    ident = anchor(options.name, node.revision)
+    marks = [f"cliche-{mark}" for mark in node.marks]
+    desc = addnodes.desc(
+        domain="cliche",
+        objtype="revision",
+        desctype="revision",
+        noindex=not options.index,
+        classes=["cliche", "revision", "cliche-revision", *marks],
+    )
+    # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
+    signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
+    signature += addnodes.desc_name(node.revision, node.revision)
+    if node.marks:
+        signature += nodes.Text(" ")
+        signature += _marks(node)
+    message = record.message or "(no message)"
+    signature += nodes.Text(" \u2014 ")
+    signature += nodes.inline(message, message, classes=["cliche-message"])
+    desc += signature
+    content = addnodes.desc_content()
+    content += _fields(node, options)
+    content.extend(_docstring(node, options))
+    desc += content
+    result: list[nodes.Node] = []
+    if options.index:
+        result.append(
+            addnodes.index(
+                entries=[("single", f"{node.revision} (Alembic revision)", ident, "", None)]
+            )
+        )
+    result.append(desc)
+    return result
+
+
+def _marks(node: Node) -> nodes.inline:
+    marks = nodes.inline(classes=["cliche-marks"])
+    marks += nodes.Text("(")
+    for index, mark in enumerate(node.marks):
+        if index:
+            marks += nodes.Text(", ")
+        marks += nodes.inline(mark, mark, classes=["cliche-mark", f"cliche-mark-{mark}"])
+    marks += nodes.Text(")")
+    return marks
+
+
+def _fields(node: Node, options: RenderOptions) -> nodes.field_list:
+    record = node.record
+    fields = nodes.field_list(classes=["cliche-fields"])
+    fields += _field("Parents", _refs(node.parents, options) or [nodes.Text("<base>")])
+    fields += _field("Children", _refs(node.children, options) or [nodes.Text("none")])
+    if record.labels:
+        fields += _field("Branch labels", _literals(record.labels))
+    if record.dependencies:
+        fields += _field("Depends on", _refs(record.dependencies, options))
+    if record.create_date:
+        created = record.create_date.isoformat(" ")
+        fields += _field("Created", [nodes.Text(created)])
+    path = options.display_path(record.path)
+    fields += _field("File", [nodes.literal(path, path)])
+    return fields
+
+
+def _field(name: str, body: list[nodes.Node]) -> nodes.field:
+    paragraph = nodes.paragraph()
+    paragraph.extend(body)
+    return nodes.field("", nodes.field_name(name, name), nodes.field_body("", paragraph))
+
+
+def _refs(revisions: Sequence[str], options: RenderOptions) -> list[nodes.Node]:
+    result: list[nodes.Node] = []
+    for index, revision in enumerate(revisions):
+        if index:
+            result.append(nodes.Text(", "))
+        xref = addnodes.pending_xref(
+            "",
+            nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"]),
+            refdomain="cliche",
+            reftype="rev",
+            reftarget=f"{options.name}:{revision}",
+            refexplicit=True,
+            refwarn=False,
+        )
+        xref["cliche-quiet"] = True  # a revision outside :range: links if it can, silently
+        result.append(xref)
+    return result
+
+
+def _literals(values: Sequence[str]) -> list[nodes.Node]:
+    result: list[nodes.Node] = []
+    for index, value in enumerate(values):
+        if index:
+            result.append(nodes.Text(", "))
+        result.append(nodes.literal(value, value))
+    return result
+
+
+def _docstring(node: Node, options: RenderOptions) -> list[nodes.Node]:
+    record = node.record
+    body = record.longdoc
+    recovered = False
+    if not body and record.recovered_doc:
+        body, recovered = record.recovered_doc.strip(), True
+    paragraphs = [p for p in body.split("\n\n")[1:] if p.strip() and not _HEADER_LINE.match(p)]
+    text = "\n\n".join(_without_header_lines(p) for p in paragraphs).strip()
+    result: list[nodes.Node] = []
+    if recovered:
+        note = "Docstring found after the imports: Alembic does not see it."
+        result.append(nodes.paragraph(note, note, classes=["cliche-recovered"]))
+    if not text:
+        return result
+    if options.parse_docstring is not None:
+        result.extend(options.parse_docstring(text))
+        return result
+    for paragraph in text.split("\n\n"):
+        result.append(nodes.paragraph(paragraph, paragraph, classes=["cliche-doc"]))
+    return result
+
+
+def _without_header_lines(paragraph: str) -> str:
+    return "\n".join(line for line in paragraph.splitlines() if not _HEADER_LINE.match(line))

@@ -1,0 +1,209 @@
+"""The ``cliche`` domain: revisions as objects, the ``:cliche:rev:`` role, and
+everything the extension keeps between builds.
+
+Revisions are namespaced by history (``migrations:1ed82ef0071``) because one
+project may document several Alembic environments that reuse ids; the short
+form, a unique prefix, a branch label and ``label@head`` resolve whenever
+they are unambiguous.  All data is plain and merged across parallel readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils import nodes
+from sphinx.domains import Domain, ObjType
+from sphinx.roles import XRefRole
+from sphinx.util import logging
+from sphinx.util.nodes import make_refnode
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+    from sphinxcontrib_cliche.sphinx.store import CachedHistory
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RevisionObject:
+    """Where a revision is documented canonically."""
+
+    docname: str
+    anchor: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One directive rendering a history: what the gate re-checks every build."""
+
+    docname: str
+    lineno: int
+    name: str
+    source_key: str
+    multiple_heads: str
+
+
+class ClicheDomain(Domain):
+    """Alembic revisions."""
+
+    name = "cliche"
+    label = "Alembic"
+    object_types: ClassVar[dict[str, ObjType]] = {
+        "revision": ObjType("revision", "rev"),
+    }
+    roles: ClassVar[dict[str, XRefRole]] = {  # type: ignore[assignment]
+        # a dangling :cliche:rev: warns even without -n: a wrong id is a real mistake
+        "rev": XRefRole(warn_dangling=True),
+    }
+    #: bumped whenever the shape of the data below changes
+    data_version = 1
+    initial_data: ClassVar[dict[str, Any]] = {
+        "revisions": {},  # (history name, id) -> RevisionObject
+        "aliases": {},  # (history name, label or label@head) -> id
+        "usages": {},  # docname -> [Usage]
+        "snapshots": {},  # source key -> CachedHistory
+        "reads": {},  # source key -> how many times it was really read
+    }
+
+    @property
+    def revisions(self) -> dict[tuple[str, str], RevisionObject]:
+        return self.data["revisions"]  # type: ignore[no-any-return]
+
+    @property
+    def aliases(self) -> dict[tuple[str, str], str]:
+        return self.data["aliases"]  # type: ignore[no-any-return]
+
+    @property
+    def usages(self) -> dict[str, list[Usage]]:
+        return self.data["usages"]  # type: ignore[no-any-return]
+
+    @property
+    def snapshots(self) -> dict[str, CachedHistory]:
+        return self.data["snapshots"]  # type: ignore[no-any-return]
+
+    @property
+    def reads(self) -> dict[str, int]:
+        return self.data["reads"]  # type: ignore[no-any-return]
+
+    def note_revision(self, history: str, revision: str, obj: RevisionObject) -> None:
+        """Record a canonical place; the first document (by name) wins, silently."""
+        key = (history, revision)
+        current = self.revisions.get(key)
+        if current is None or obj.docname < current.docname:
+            self.revisions[key] = obj
+
+    def note_alias(self, history: str, alias: str, revision: str) -> None:
+        self.aliases[(history, alias)] = revision
+
+    def note_usage(self, usage: Usage) -> None:
+        self.usages.setdefault(usage.docname, []).append(usage)
+
+    def clear_doc(self, docname: str) -> None:
+        for key, obj in list(self.revisions.items()):
+            if obj.docname == docname:
+                del self.revisions[key]
+        self.usages.pop(docname, None)
+        live = {(usage.name, usage.source_key) for uses in self.usages.values() for usage in uses}
+        names = {name for name, _ in live}
+        for key in [k for k in self.aliases if k[0] not in names]:
+            del self.aliases[key]
+
+    def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
+        wanted = set(docnames)
+        for key, obj in otherdata["revisions"].items():
+            if obj.docname in wanted:
+                self.note_revision(key[0], key[1], obj)
+        self.aliases.update(otherdata["aliases"])
+        for docname, uses in otherdata["usages"].items():
+            if docname in wanted:
+                self.usages[docname] = list(uses)
+        for key, cached in otherdata["snapshots"].items():
+            self.snapshots.setdefault(key, cached)
+        for key, count in otherdata["reads"].items():
+            self.reads[key] = max(self.reads.get(key, 0), count)
+
+    def find(self, target: str) -> tuple[str, str] | None:
+        """The (history, id) a reference names, if exactly one matches."""
+        history, _, ident = target.rpartition(":")
+        candidates = [key for key in self._matches(ident) if not history or key[0] == history]
+        unique = sorted(set(candidates))
+        return unique[0] if len(unique) == 1 else None
+
+    def _matches(self, ident: str) -> Iterator[tuple[str, str]]:
+        exact = [key for key in self.revisions if key[1] == ident]
+        if exact:
+            yield from exact
+            return
+        aliased = [(name, rev) for (name, alias), rev in self.aliases.items() if alias == ident]
+        if aliased:
+            yield from aliased
+            return
+        if len(ident) >= 4:  # a short prefix names nothing useful
+            yield from (key for key in self.revisions if key[1].startswith(ident))
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        found = self.find(target)
+        obj = self.revisions.get(found) if found else None
+        if obj is None:
+            return None  # reported by warn_missing_revision
+        return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        found = self.find(target)
+        obj = self.revisions.get(found) if found else None
+        if obj is None:
+            return []
+        ref = make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
+        return [("cliche:rev", ref)]
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        short_counts: dict[str, int] = {}
+        for _, revision in self.revisions:
+            short_counts[revision] = short_counts.get(revision, 0) + 1
+        for (history, revision), obj in sorted(self.revisions.items()):
+            yield (f"{history}:{revision}", revision, "revision", obj.docname, obj.anchor, 1)
+            if short_counts[revision] == 1:
+                yield (revision, revision, "revision", obj.docname, obj.anchor, 2)
+
+
+def warn_missing_revision(app: Sphinx, domain: Domain, node: pending_xref) -> bool | None:
+    """Our own warning for an unresolved revision (``cliche.ref``), with its location.
+
+    Links the history itself makes to revisions outside a rendered ``:range:``
+    are quiet: they simply stay text.
+    """
+    if domain.name != ClicheDomain.name:
+        return None
+    if not node.get("cliche-quiet"):
+        logger.warning(
+            "unknown Alembic revision %r (not rendered by any cliche-history, or ambiguous)",
+            node["reftarget"],
+            type="cliche",
+            subtype="ref",
+            location=node,
+        )
+    return True

@@ -1,0 +1,42 @@
+"""``setup()``: wires the directive, the domain, the gate and the style sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sphinxcontrib_cliche import __version__
+from sphinxcontrib_cliche.sphinx import config, gate
+from sphinxcontrib_cliche.sphinx.directives import HistoryDirective
+from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, warn_missing_revision
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.util.typing import ExtensionMetadata
+
+STATIC = Path(__file__).parent / "static"
+
+#: Bump when the environment data of the ``cliche`` domain changes shape.
+ENV_VERSION = 1
+
+
+def _add_static(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.config.html_static_path.append(str(STATIC))
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    config.register(app)
+    app.add_domain(ClicheDomain)
+    app.add_directive("cliche-history", HistoryDirective)
+    app.add_css_file("cliche.css")
+    app.connect("builder-inited", _add_static)
+    app.connect("env-get-outdated", gate.outdated_documents)
+    app.connect("env-updated", gate.check_histories)
+    app.connect("warn-missing-reference", warn_missing_revision)
+    return {
+        "version": __version__,
+        "env_version": ENV_VERSION,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,118 @@
+"""The build gate: judged on every build from environment data, in the main process.
+
+A check made while reading a document would be skipped on the next build
+when that document is unchanged, and a broken history would then pass; so
+the findings are re-evaluated in ``env-updated`` from what the environment
+holds, every time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+
+from sphinxcontrib_cliche.diagnostics import Code, Diagnostic, Level
+from sphinxcontrib_cliche.loading import analyse
+from sphinxcontrib_cliche.sphinx.store import is_current
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, Usage
+
+logger = logging.getLogger(__name__)
+
+
+class ClicheBuildError(SphinxError):
+    """The history breaks a rule the project asked to enforce (e.g. one head)."""
+
+    category = "Alembic history error"
+
+
+def _domain(env: BuildEnvironment) -> ClicheDomain:
+    return cast("ClicheDomain", env.get_domain("cliche"))
+
+
+def outdated_documents(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Pages whose history gained or lost a file (edits are caught as dependencies)."""
+    domain = _domain(env)
+    stale = []
+    for docname, usages in sorted(domain.usages.items()):
+        for usage in usages:
+            cached = domain.snapshots.get(usage.source_key)
+            if cached is None or not is_current(cached):
+                stale.append(docname)
+                break
+    return stale
+
+
+def check_histories(app: Sphinx, env: BuildEnvironment) -> None:
+    """Warn about every finding and enforce ``multiple-heads``, once per history."""
+    domain = _domain(env)
+    usages = [u for _, uses in sorted(domain.usages.items()) for u in uses]
+    by_source: dict[str, list[Usage]] = {}
+    for usage in usages:
+        by_source.setdefault(usage.source_key, []).append(usage)
+    failures = []
+    for key, uses in by_source.items():
+        cached = domain.snapshots.get(key)
+        if cached is None:
+            continue
+        report = analyse(cached.snapshot)
+        _warn(
+            d
+            for d in report.diagnostics
+            if d.code is not Code.MULTIPLE_HEADS and d.level >= Level.WARNING
+        )
+        heads = [d for d in report.diagnostics if d.code is Code.MULTIPLE_HEADS]
+        if not heads:
+            continue
+        message = heads[0].message
+        policies = {use.multiple_heads for use in uses}
+        if "error" in policies:
+            failures.append(message)
+        elif "warning" in policies:
+            first = next(use for use in uses if use.multiple_heads == "warning")
+            logger.warning(
+                "%s",
+                message,
+                type="cliche",
+                subtype="multiple-heads",
+                location=(first.docname, first.lineno),
+            )
+    if failures:
+        raise ClicheBuildError(
+            "\n\n".join(failures)
+            + "\n\n(to build anyway: cliche_multiple_heads = 'warning' in conf.py, "
+            "or :multiple-heads: warning on the directive)"
+        )
+
+
+def _warn(diagnostics: Iterable[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        location = None
+        if diagnostic.path is not None:
+            location = _shown(diagnostic.path)
+            if diagnostic.line is not None:
+                location = f"{location}:{diagnostic.line}"
+        logger.warning(
+            "[%s] %s",
+            diagnostic.code.value,
+            diagnostic.message,
+            type="cliche",
+            subtype=diagnostic.code.value,
+            location=location,
+        )
+
+
+def _shown(path: str) -> str:
+    """Paths in warnings: relative to where the build runs, when that is shorter."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("../..") else path

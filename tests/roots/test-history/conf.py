@@ -1,0 +1,5 @@
+project = "Cliche test"
+copyright = "2026, the authors"
+version = release = "1.0"
+extensions = ["sphinxcontrib_cliche"]
+# cliche_config is given by each test (confoverrides): the history lives outside the root.

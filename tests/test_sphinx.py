@@ -1,0 +1,452 @@
+"""Real Sphinx builds of test roots, and the HTML that comes out."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic_oracle import alembic_view
+from bs4 import BeautifulSoup
+from conftest import MIGRATIONS
+
+from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
+from sphinxcontrib_cliche.testing.histories import Shape, generate
+
+ROOTS = Path(__file__).parent / "roots"
+SEED_ORDER = ["2d8e07def2", "1ed82ef0071", "1344c33541b", "2d8b17e13d1", "27e81ea4d86"]
+
+pytestmark = pytest.mark.sphinx
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return ROOTS
+
+
+Builder = Callable[..., Any]
+
+
+@pytest.fixture
+def build(make_app: Callable[..., Any], tmp_path: Path) -> Builder:
+    """Copy a test root to a private srcdir (roots are read-only), build it, return the app."""
+
+    def run(
+        root: str,
+        buildername: str = "html",
+        config: Path | None = MIGRATIONS / "alembic.ini",
+        **kwargs: Any,
+    ) -> Any:
+        srcdir = tmp_path / f"src-{root}"
+        if not srcdir.exists():
+            shutil.copytree(ROOTS / f"test-{root}", srcdir)
+        overrides = dict(kwargs.pop("confoverrides", {}))
+        if config is not None:
+            overrides.setdefault("cliche_config", str(config))
+        app = make_app(buildername, srcdir=srcdir, confoverrides=overrides, **kwargs)
+        app.build()
+        return app
+
+    return run
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def warnings_of(app: Any) -> str:
+    """The build's warnings without colour codes or the harness's own noise.
+
+    Two apps in one process (the second build of a test) re-register Sphinx's
+    nodes; those ``app.add_*`` warnings come from the test harness, not from us.
+    """
+    lines = _ANSI.sub("", app.warning.getvalue()).splitlines()
+    return "\n".join(line for line in lines if "already registered" not in line)
+
+
+def soup(app: Any, page: str = "index.html") -> BeautifulSoup:
+    return BeautifulSoup((Path(app.outdir) / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def revision_blocks(page: BeautifulSoup) -> dict[str, Any]:
+    return {dl.dt["id"].split("-", 2)[2]: dl for dl in page.select("dl.cliche-revision")}
+
+
+def two_heads(migrations: Path) -> None:
+    path = migrations / "versions" / "2d8e07def2_add_nationality_column_to_people_table.py"
+    text = path.read_text().replace(
+        "down_revision = '1ed82ef0071'", "down_revision = '1344c33541b'"
+    )
+    path.write_text(text.replace("Revises: 1ed82ef0071", "Revises: 1344c33541b"))
+
+
+def test_seed_history(build: Builder) -> None:
+    app = build("history")
+    assert warnings_of(app) == ""
+    page = soup(app)
+    blocks = revision_blocks(page)
+    assert list(blocks) == SEED_ORDER
+    assert blocks["2d8e07def2"]["class"] == ["cliche", "revision", "cliche-revision", "cliche-head"]
+    assert "cliche-base" in blocks["27e81ea4d86"]["class"]
+    head = blocks["2d8e07def2"]
+    assert "Add nationality column to people table" in head.dt.get_text()
+    assert head.dt.select_one("a.headerlink")["href"] == "#cliche-migrations-2d8e07def2"
+    fields = {
+        dt.get_text().rstrip(":"): dd.get_text().strip() and dd
+        for dt, dd in zip(
+            head.select("dt.field-odd, dt.field-even"),
+            head.select("dd.field-odd, dd.field-even"),
+            strict=True,
+        )
+    }
+    assert fields["Parents"].a["href"] == "#cliche-migrations-1ed82ef0071"
+    assert (
+        fields["File"].get_text().strip()
+        == "migrations/versions/2d8e07def2_add_nationality_column_to_people_table.py"
+    )
+    assert fields["Created"].get_text().strip() == "2014-08-08 02:38:45.072148"
+    assert str(MIGRATIONS) not in page.get_text()  # no absolute path of this machine
+    # the role, by full id and by prefix
+    links = [
+        a["href"]
+        for a in page.select("p a.reference.internal")
+        if "cliche-migrations" in a.get("href", "")
+    ]
+    assert "#cliche-migrations-2d8e07def2" in links and "#cliche-migrations-1ed82ef0071" in links
+    genindex = (Path(app.outdir) / "genindex.html").read_text()
+    assert "2d8e07def2 (Alembic revision)" in genindex
+
+
+def test_objects_inventory(build: Builder) -> None:
+    from sphinx.util.inventory import InventoryFile
+
+    app = build("history")
+    with (Path(app.outdir) / "objects.inv").open("rb") as stream:
+        inventory = InventoryFile.load(
+            stream, "https://example.invalid", lambda base, uri: f"{base}/{uri}"
+        )
+    revisions = inventory["cliche:revision"]
+    entry = revisions["migrations:1ed82ef0071"]
+    location = entry.uri if hasattr(entry, "uri") else entry[2]
+    assert location.endswith("index.html#cliche-migrations-1ed82ef0071")
+    assert "1ed82ef0071" in revisions
+
+
+def test_two_heads_fail_the_build(build: Builder, migrations_copy: Path) -> None:
+    two_heads(migrations_copy)
+    with pytest.raises(ClicheBuildError) as error:
+        build("history", config=migrations_copy / "alembic.ini")
+    message = str(error.value)
+    assert "2 heads" in message
+    assert "1ed82ef0071 (Add dod column to Person)" in message
+    assert "2d8e07def2 (Add nationality column to people table)" in message
+    assert "change down_revision from '1344c33541b' to '1ed82ef0071'" in message
+    assert "alembic merge" in message
+
+
+def test_two_heads_fail_again_when_nothing_changed(
+    build: Builder, migrations_copy: Path, tmp_path: Path
+) -> None:
+    """The gate runs on every build, not only when the page is read."""
+    two_heads(migrations_copy)
+    app = build(
+        "history",
+        config=migrations_copy / "alembic.ini",
+        confoverrides={"cliche_multiple_heads": "warning"},
+    )
+    assert "multiple-heads" in warnings_of(app)
+    with pytest.raises(ClicheBuildError):
+        build("history", config=migrations_copy / "alembic.ini", freshenv=False)
+
+
+def test_two_heads_warning_and_ignore(build: Builder, migrations_copy: Path) -> None:
+    two_heads(migrations_copy)
+    app = build(
+        "history",
+        config=migrations_copy / "alembic.ini",
+        confoverrides={"cliche_multiple_heads": "warning"},
+    )
+    warnings = warnings_of(app)
+    assert re.search(r"index\.rst:8: WARNING: the history has 2 heads", warnings)
+    assert warnings.rstrip().endswith("[cliche.multiple-heads]")
+    blocks = revision_blocks(soup(app))
+    assert (
+        "cliche-head" in blocks["1ed82ef0071"]["class"]
+        and "cliche-head" in blocks["2d8e07def2"]["class"]
+    )
+    assert "cliche-branchpoint" in blocks["1344c33541b"]["class"]
+    (Path(app.srcdir) / "index.rst").write_text((Path(app.srcdir) / "index.rst").read_text())
+    quiet = build(
+        "history",
+        config=migrations_copy / "alembic.ini",
+        confoverrides={"cliche_multiple_heads": "ignore"},
+        freshenv=True,
+    )
+    assert "multiple-heads" not in warnings_of(quiet)
+
+
+def test_suppress_warnings_silences_the_subtype(build: Builder, migrations_copy: Path) -> None:
+    two_heads(migrations_copy)
+    app = build(
+        "history",
+        config=migrations_copy / "alembic.ini",
+        confoverrides={
+            "cliche_multiple_heads": "warning",
+            "suppress_warnings": ["cliche.multiple-heads"],
+        },
+    )
+    assert warnings_of(app) == ""
+
+
+@pytest.mark.parametrize("seed", [3, 11, 42, 77, 123])
+def test_marks_match_alembic_flags(build: Builder, tmp_path: Path, seed: int) -> None:
+    folder = generate(
+        seed, Shape(revisions=40, branch=0.2, merge=0.25, label=0.2, depends=0.1)
+    ).write(tmp_path / "hist")
+    expected = alembic_view(folder)
+    app = build("history", config=folder, confoverrides={"cliche_multiple_heads": "ignore"})
+    blocks = revision_blocks(soup(app))
+    assert list(blocks) == list(expected.order)
+    for revision, block in blocks.items():
+        classes = set(block["class"])
+        assert ("cliche-head" in classes) == (revision in expected.heads)
+        assert ("cliche-base" in classes) == (revision in expected.bases)
+        assert ("cliche-branchpoint" in classes) == (revision in expected.branchpoints)
+        assert ("cliche-mergepoint" in classes) == (revision in expected.mergepoints)
+
+
+def test_escaping(build: Builder, tmp_path: Path) -> None:
+    versions = tmp_path / "evil" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "e1.py").write_text(
+        '"""<script>alert(1)</script> & "quotes"\n\n.. raw:: html\n\n   <script>alert(2)</script>\n\n'
+        '**not bold** `not code`\n"""\nrevision = "e1"\ndown_revision = None\nbranch_labels = ("<b>label</b>",)\n'
+        "def upgrade():\n    pass\ndef downgrade():\n    pass\n"
+    )
+    app = build("history", config=tmp_path / "evil", confoverrides={"suppress_warnings": ["ref"]})
+    page = soup(app)
+    assert page.find("script", string=re.compile("alert")) is None
+    text = page.select_one("dl.cliche-revision").get_text()
+    assert '<script>alert(1)</script> & "quotes"' in text
+    assert ".. raw:: html" in text and "**not bold**" in text
+    assert "<b>label</b>" in text
+    assert page.select_one("dl.cliche-revision b") is None
+
+
+def test_docstrings_rst_opt_in(build: Builder, tmp_path: Path) -> None:
+    versions = tmp_path / "doc" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "d1.py").write_text(
+        '"""Title\n\nSome **bold** words.\n"""\nrevision = "d1"\ndown_revision = None\n'
+    )
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "index.rst").write_text(".. cliche-history::\n   :docstrings: rst\n")
+    (srcdir / "other.rst").unlink()
+    app = build("history", config=tmp_path / "doc")
+    assert soup(app).select_one("dl.cliche-revision strong").get_text() == "bold"
+
+
+def test_range_limit_order_branch(build: Builder, tmp_path: Path) -> None:
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "index.rst").write_text(
+        textwrap.dedent(
+            """\
+            .. cliche-history::
+               :range: 1344c33541b:head
+               :order: oldest-first
+
+            .. cliche-history::
+               :limit: 2
+               :no-index:
+            """
+        )
+    )
+    (srcdir / "other.rst").unlink()
+    app = build("history")
+    assert warnings_of(app) == ""
+    page = soup(app)
+    first, second = page.select("div.cliche-history")
+    assert [dl.dt["id"] for dl in first.select("dl.cliche-revision")] == [
+        "cliche-migrations-1344c33541b",
+        "cliche-migrations-1ed82ef0071",
+        "cliche-migrations-2d8e07def2",
+    ]
+    assert [
+        dl.select_one(".sig-name").get_text() for dl in second.select("dl.cliche-revision")
+    ] == ["2d8e07def2", "1ed82ef0071"]
+    assert all(not dl.dt.has_attr("id") for dl in second.select("dl.cliche-revision"))
+
+
+def test_branch_option(build: Builder, tmp_path: Path) -> None:
+    versions = tmp_path / "labels" / "versions"
+    versions.mkdir(parents=True)
+    for rev, down, labels in (
+        ("a1", None, ("core",)),
+        ("a2", "a1", None),
+        ("b1", None, ("extra",)),
+        ("b2", "b1", None),
+    ):
+        (versions / f"{rev}.py").write_text(
+            f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = {labels!r}\n"
+        )
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "index.rst").write_text(
+        ".. cliche-history::\n   :branch: extra\n\nSee :cliche:rev:`extra@head`.\n"
+    )
+    (srcdir / "other.rst").unlink()
+    app = build(
+        "history", config=tmp_path / "labels", confoverrides={"cliche_multiple_heads": "ignore"}
+    )
+    page = soup(app)
+    assert list(revision_blocks(page)) == ["b2", "b1"]
+    assert page.select_one("p a[href='#cliche-labels-b2']") is not None
+    assert warnings_of(app) == ""
+
+
+def test_unknown_reference_warns_with_location(build: Builder, tmp_path: Path) -> None:
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "other.rst").write_text("Other\n=====\n\nSee :cliche:rev:`ffffffff`.\n")
+    app = build("history")
+    assert re.search(
+        r"other\.rst:4: WARNING: unknown Alembic revision 'ffffffff'.*\[cliche\.ref\]",
+        warnings_of(app),
+    )
+
+
+def test_two_pages_no_duplicate_warnings(build: Builder) -> None:
+    app = build("two-pages")
+    assert warnings_of(app) == ""
+    recent = soup(app, "recent.html")
+    assert recent.select_one("a[href='index.html#cliche-migrations-27e81ea4d86']") is not None
+
+
+def test_myst(build: Builder) -> None:
+    pytest.importorskip("myst_parser")
+    app = build("myst")
+    assert warnings_of(app) == ""
+    page = soup(app)
+    assert list(revision_blocks(page)) == list(reversed(SEED_ORDER))
+    assert page.select_one("a[href='#cliche-migrations-2d8e07def2']") is not None
+
+
+@pytest.mark.parametrize(
+    "buildername", ["html", "dirhtml", "singlehtml", "latex", "text", "man", "epub"]
+)
+def test_every_builder(build: Builder, buildername: str) -> None:
+    app = build("history", buildername)
+    assert warnings_of(app) == ""
+    outputs = [
+        p
+        for p in Path(app.outdir).rglob("*")
+        if p.suffix in (".html", ".xhtml", ".tex", ".txt", ".1")
+    ]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in outputs)
+    assert "2d8e07def2" in text
+    assert "head" in text and "base" in text
+    assert "Add nationality column to people table" in text
+
+
+def _html_without_noise(app: Any) -> dict[str, str]:
+    pages = {}
+    for path in sorted(Path(app.outdir).rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        pages[path.name] = re.sub(r"\?v=[0-9a-f]+", "", text)
+    return pages
+
+
+def test_parallel_build_is_identical(
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    serial = build("two-pages")
+    srcdir = tmp_path / "parallel"
+    shutil.copytree(ROOTS / "test-two-pages", srcdir)
+    parallel = make_app(
+        "html",
+        srcdir=srcdir,
+        confoverrides={"cliche_config": str(MIGRATIONS / "alembic.ini")},
+        parallel=2,
+    )
+    parallel.build()
+    assert warnings_of(parallel) == ""
+    assert _html_without_noise(parallel) == _html_without_noise(serial)
+
+
+def test_second_build_reads_nothing(build: Builder, make_app: Callable[..., Any]) -> None:
+    app = build("history")
+    domain = app.env.get_domain("cliche")
+    reads = dict(domain.reads)
+    assert list(reads.values()) == [1]
+    again = make_app(
+        "html",
+        srcdir=Path(app.srcdir),
+        confoverrides={"cliche_config": str(MIGRATIONS / "alembic.ini")},
+        freshenv=False,
+    )
+    assert list(again.builder.get_outdated_docs()) == []
+    assert again.builder.read() == []
+    again.build()
+    assert dict(again.env.get_domain("cliche").reads) == reads
+
+
+def test_incremental_edit_add_delete(
+    build: Builder, make_app: Callable[..., Any], migrations_copy: Path
+) -> None:
+    config = {"cliche_config": str(migrations_copy / "alembic.ini")}
+    app = build("history", config=migrations_copy / "alembic.ini")
+    srcdir = Path(app.srcdir)
+
+    def rebuild() -> tuple[list[str], Any]:
+        again = make_app("html", srcdir=srcdir, confoverrides=config, freshenv=False)
+        read: list[str] = []
+        again.connect("env-before-read-docs", lambda app, env, docnames: read.extend(docnames))
+        again.build()
+        return sorted(read), again
+
+    target = migrations_copy / "versions" / "1ed82ef0071_add_dod_column_to_person.py"
+    target.write_text(
+        target.read_text().replace("Add dod column to Person", "Add date of death to Person")
+    )
+    updated, again = rebuild()
+    assert updated == ["index"]
+    assert "Add date of death to Person" in soup(again).get_text()
+
+    (migrations_copy / "versions" / "9f9f9f9f_more.py").write_text(
+        '"""Add more"""\nrevision = "9f9f9f9f"\ndown_revision = "2d8e07def2"\n'
+    )
+    updated, again = rebuild()
+    assert updated == ["index"]
+    assert next(iter(revision_blocks(soup(again)))) == "9f9f9f9f"
+
+    (migrations_copy / "versions" / "9f9f9f9f_more.py").unlink()
+    updated, again = rebuild()
+    assert updated == ["index"]
+    assert "9f9f9f9f" not in revision_blocks(soup(again))
+
+    updated, _ = rebuild()
+    assert updated == []
+
+
+def test_setup_metadata() -> None:
+    from sphinxcontrib_cliche.sphinx.extension import setup
+
+    class App:
+        def __getattr__(self, name: str) -> Callable[..., None]:
+            return lambda *args, **kwargs: None
+
+    metadata = setup(App())  # type: ignore[arg-type]
+    assert metadata["parallel_read_safe"] is True and metadata["parallel_write_safe"] is True
+    assert metadata["env_version"] >= 1 and metadata["version"]
+
+
+def test_no_absolute_paths_in_doctrees(build: Builder) -> None:
+    app = build("history")
+    doctree = (Path(app.doctreedir) / "index.doctree").read_bytes()
+    assert os.fsencode(str(MIGRATIONS)) not in doctree
