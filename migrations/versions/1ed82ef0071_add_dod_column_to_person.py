@@ -11,14 +11,14 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1ed82ef0071'
-down_revision = '1344c33541b'
+revision = "1ed82ef0071"
+down_revision = "1344c33541b"
 
 
 def upgrade():
-    op.add_column('people', sa.Column('dod', sa.Date(), nullable=True))
+    op.add_column("people", sa.Column("dod", sa.Date(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('people') as batch_op:
-        batch_op.drop_column('dod')
+    with op.batch_alter_table("people") as batch_op:
+        batch_op.drop_column("dod")

@@ -11,19 +11,19 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '27e81ea4d86'
+revision = "27e81ea4d86"
 down_revision = None
 
 
 def upgrade():
     op.create_table(
-        'people',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('name', sa.String(length=200), nullable=False),
-        sa.Column('dob', sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint('id'),
+        "people",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("dob", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
     )
 
 
 def downgrade():
-    op.drop_table('people')
+    op.drop_table("people")

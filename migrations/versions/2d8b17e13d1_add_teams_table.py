@@ -11,19 +11,19 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '2d8b17e13d1'
-down_revision = '27e81ea4d86'
+revision = "2d8b17e13d1"
+down_revision = "27e81ea4d86"
 
 
 def upgrade():
     op.create_table(
-        'teams',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('name', sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('name'),
+        "teams",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
     )
 
 
 def downgrade():
-    op.drop_table('teams')
+    op.drop_table("teams")

@@ -67,6 +67,15 @@ class Node:
 class History:
     """A revision history, in ``alembic history`` order (newest first)."""
 
+    order: tuple[str, ...]
+    """Every revision id, in the order of ``alembic history`` (newest first)."""
+    heads: tuple[str, ...]
+    """Head revisions, in Alembic's order (the order of ``alembic heads``)."""
+    bases: tuple[str, ...]
+    """Revisions with no parent, in Alembic's order."""
+    diagnostics: tuple[Diagnostic, ...]
+    """Findings of the reader and of the graph's repairs."""
+
     def __init__(
         self, records: Sequence[RevisionRecord], diagnostics: Iterable[Diagnostic] = ()
     ) -> None:

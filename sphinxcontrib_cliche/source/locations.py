@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import os
 import inspect
 import sys
 import tomllib
@@ -73,7 +74,7 @@ def locate(
             "pyproject.toml with [tool.alembic], a script folder or a versions "
             "folder."
         )
-    target = target.absolute()
+    target = Path(os.path.abspath(target))  # normalise "docs/../alembic.ini", keep symlinks
     if target.is_file():
         if target.suffix not in (".ini", ".toml", ".cfg", ".conf"):
             raise ConfigError(

@@ -63,7 +63,7 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
         signature += nodes.Text(" ")
         signature += _marks(node)
     message = record.message or "(no message)"
-    signature += nodes.Text(" \u2014 ")
+    signature += _punctuation(" \u2014 ")
     signature += nodes.inline(message, message, classes=["cliche-message"])
     desc += signature
     content = addnodes.desc_content()
@@ -82,14 +82,20 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
 
 
 def _marks(node: Node) -> nodes.inline:
+    """``(head, branchpoint)``: plain text for text, man and LaTeX; in HTML the
+    punctuation is hidden by the style sheet and the marks become badges."""
     marks = nodes.inline(classes=["cliche-marks"])
-    marks += nodes.Text("(")
+    marks += _punctuation("(")
     for index, mark in enumerate(node.marks):
         if index:
-            marks += nodes.Text(", ")
+            marks += _punctuation(", ")
         marks += nodes.inline(mark, mark, classes=["cliche-mark", f"cliche-mark-{mark}"])
-    marks += nodes.Text(")")
+    marks += _punctuation(")")
     return marks
+
+
+def _punctuation(text: str) -> nodes.inline:
+    return nodes.inline(text, text, classes=["cliche-punct"])
 
 
 def _fields(node: Node, options: RenderOptions) -> nodes.field_list:

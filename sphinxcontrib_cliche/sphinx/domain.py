@@ -196,14 +196,18 @@ def warn_missing_revision(app: Sphinx, domain: Domain, node: pending_xref) -> bo
     Links the history itself makes to revisions outside a rendered ``:range:``
     are quiet: they simply stay text.
     """
-    if domain.name != ClicheDomain.name:
+    if not isinstance(domain, ClicheDomain):
         return None
-    if not node.get("cliche-quiet"):
-        logger.warning(
-            "unknown Alembic revision %r (not rendered by any cliche-history, or ambiguous)",
-            node["reftarget"],
-            type="cliche",
-            subtype="ref",
-            location=node,
-        )
+    if node.get("cliche-quiet"):
+        return True
+    target = node["reftarget"]
+    candidates = domain.candidates(target)
+    if candidates:
+        names = ", ".join(f"{history}:{revision}" for history, revision in candidates)
+        why = f"is ambiguous: it could be {names}; write one of those"
+    else:
+        why = "is not a revision rendered by any cliche-history (nor a label or unique prefix)"
+    logger.warning(
+        "Alembic revision %r %s", target, why, type="cliche", subtype="ref", location=node
+    )
     return True

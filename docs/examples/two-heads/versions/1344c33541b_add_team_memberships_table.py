@@ -1,0 +1,1 @@
+../../../../migrations/versions/1344c33541b_add_team_memberships_table.py

@@ -1,0 +1,1 @@
+../../../../migrations/versions/1ed82ef0071_add_dod_column_to_person.py

@@ -1,0 +1,1 @@
+../../../../migrations/versions/27e81ea4d86_add_people_table.py

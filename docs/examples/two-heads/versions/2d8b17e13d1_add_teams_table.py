@@ -1,0 +1,1 @@
+../../../../migrations/versions/2d8b17e13d1_add_teams_table.py
