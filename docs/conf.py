@@ -7,11 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from sphinxcontrib_cliche import __version__  # noqa: E402
+from sphinxcontrib_cliche import __version__
 
 project = "sphinxcontrib-cliche"
 author = "the sphinxcontrib-cliche developers"
-copyright = f"2026, {author}"  # noqa: A001
+copyright = f"2026, {author}"
 version = release = __version__
 
 extensions = [

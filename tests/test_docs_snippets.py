@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import MIGRATIONS, PROJECT
 
 SNIPPETS = PROJECT / "docs" / "snippets"

@@ -316,7 +316,7 @@ def test_unknown_reference_warns_with_location(build: Builder, tmp_path: Path) -
     (srcdir / "other.rst").write_text("Other\n=====\n\nSee :cliche:rev:`ffffffff`.\n")
     app = build("history")
     assert re.search(
-        r"other\.rst:4: WARNING: unknown Alembic revision 'ffffffff'.*\[cliche\.ref\]",
+        r"other\.rst:4: WARNING: Alembic revision 'ffffffff' is not a revision rendered.*\[cliche\.ref\]",
         warnings_of(app),
     )
 
@@ -450,3 +450,21 @@ def test_no_absolute_paths_in_doctrees(build: Builder) -> None:
     app = build("history")
     doctree = (Path(app.doctreedir) / "index.doctree").read_bytes()
     assert os.fsencode(str(MIGRATIONS)) not in doctree
+
+
+def test_every_option_is_documented() -> None:
+    from sphinxcontrib_cliche.sphinx.directives import OPTION_HELP, HistoryDirective
+
+    assert set(OPTION_HELP) == set(HistoryDirective.option_spec)
+
+
+def test_ambiguous_reference_names_the_candidates(build: Builder, tmp_path: Path) -> None:
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "other.rst").write_text(
+        f"Other\n=====\n\n.. cliche-history:: {MIGRATIONS / 'versions'}\n   :name: copy\n\nSee :cliche:rev:`27e81ea4d86`.\n"
+    )
+    app = build("history")
+    warnings = warnings_of(app)
+    assert "could be copy:27e81ea4d86, migrations:27e81ea4d86" in warnings
+    assert "[cliche.ref]" in warnings

@@ -153,31 +153,18 @@ def _cli_lines() -> list[str]:
 
 
 def _directive_lines() -> list[str]:
-    from sphinxcontrib_cliche.sphinx.directives import HistoryDirective
+    from sphinxcontrib_cliche.sphinx.directives import OPTION_HELP, HistoryDirective
 
-    docs = {
-        "range": "Alembic range syntax ``[start]:[end]``, as ``alembic history -r``.",
-        "limit": "Show at most N revisions (after the range and order).",
-        "order": "``newest-first`` (default, as ``alembic history``) or ``oldest-first``.",
-        "branch": "Only revisions on the branch with this label.",
-        "graph": "Draw the graph above the history (default: ``cliche_graph``).",
-        "no-graph": "Do not draw the graph.",
-        "operations": "List each revision's operations (default: ``cliche_operations``).",
-        "no-operations": "Do not list operations.",
-        "multiple-heads": "``error``, ``warning`` or ``ignore``: overrides ``cliche_multiple_heads``.",
-        "docstrings": "``text`` (default: shown verbatim, never parsed) or ``rst`` (parsed as reST: only for trusted histories).",
-        "name": "The history's name in references (default: the config's folder name).",
-        "no-index": "Render without anchors, index entries or inventory objects (a second copy).",
-        "loader": "``static`` (default) or ``alembic`` (imports the revision files).",
-    }
     lines = [
         ".. rst:directive:: .. cliche-history:: [PATH]",
         "",
-        "   Render an Alembic history. PATH (an ``alembic.ini``, a ``pyproject.toml``, a script folder or a versions folder) is relative to the document, or to the source folder when it starts with ``/``; without it, :confval:`cliche_config` is used.",
+        "   Render an Alembic history. PATH (an ``alembic.ini``, a ``pyproject.toml``, a script",
+        "   folder or a versions folder) is relative to the document, or to the source folder",
+        "   when it starts with ``/``; without it, :confval:`cliche_config` is used.",
         "",
     ]
     for option in HistoryDirective.option_spec:
-        lines += [f"   .. rst:directive:option:: {option}", "", f"      {docs[option]}", ""]
+        lines += [f"   .. rst:directive:option:: {option}", "", f"      {OPTION_HELP[option]}", ""]
     return lines
 
 

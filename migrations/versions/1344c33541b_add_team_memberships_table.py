@@ -6,9 +6,8 @@ Create Date: 2014-02-27 03:05:00.853963
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1344c33541b"

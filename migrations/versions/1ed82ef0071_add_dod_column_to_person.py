@@ -6,9 +6,8 @@ Create Date: 2014-08-04 21:48:04.403449
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1ed82ef0071"

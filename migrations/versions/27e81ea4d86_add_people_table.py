@@ -6,9 +6,8 @@ Create Date: 2014-02-27 00:50:04.698519
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "27e81ea4d86"

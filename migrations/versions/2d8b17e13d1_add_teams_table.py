@@ -6,9 +6,8 @@ Create Date: 2014-02-27 02:00:25.694782
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "2d8b17e13d1"

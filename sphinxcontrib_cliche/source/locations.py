@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import os
 import inspect
+import os
 import sys
 import tomllib
 import warnings
@@ -74,7 +74,8 @@ def locate(
             "pyproject.toml with [tool.alembic], a script folder or a versions "
             "folder."
         )
-    target = Path(os.path.abspath(target))  # normalise "docs/../alembic.ini", keep symlinks
+    # normalise "docs/../alembic.ini" without resolving symlinks (Path.resolve would)
+    target = Path(os.path.abspath(target))  # noqa: PTH100
     if target.is_file():
         if target.suffix not in (".ini", ".toml", ".cfg", ".conf"):
             raise ConfigError(

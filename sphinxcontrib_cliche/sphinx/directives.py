@@ -28,6 +28,24 @@ logger = logging.getLogger(__name__)
 
 ORDERS = ("newest-first", "oldest-first")
 
+#: One line of help per option; the reference page is generated from it.
+OPTION_HELP = {
+    "range": "Alembic range syntax ``[start]:[end]``, as ``alembic history -r``.",
+    "limit": "Show at most N revisions (after the range and the order).",
+    "order": "``newest-first`` (default, as ``alembic history``) or ``oldest-first``.",
+    "branch": "Only revisions on the branch with this label.",
+    "graph": "Draw the graph above the history (default: ``cliche_graph``).",
+    "no-graph": "Do not draw the graph.",
+    "operations": "List each revision's operations (default: ``cliche_operations``).",
+    "no-operations": "Do not list operations.",
+    "multiple-heads": "``error``, ``warning`` or ``ignore``; overrides ``cliche_multiple_heads``.",
+    "docstrings": "``text`` (default: shown verbatim, never parsed) or ``rst`` (parsed as "
+    "reST: only for histories you trust).",
+    "name": "The history's name in references (default: the config's folder name).",
+    "no-index": "Render without anchors, index entries or inventory objects (a second copy).",
+    "loader": "``static`` (default) or ``alembic`` (imports the revision files).",
+}
+
 
 def _choice(values: Sequence[str]) -> Callable[[str], Any]:
     """An option converter that names the allowed values in its error."""

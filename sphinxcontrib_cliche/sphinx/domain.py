@@ -131,10 +131,13 @@ class ClicheDomain(Domain):
 
     def find(self, target: str) -> tuple[str, str] | None:
         """The (history, id) a reference names, if exactly one matches."""
+        candidates = self.candidates(target)
+        return candidates[0] if len(candidates) == 1 else None
+
+    def candidates(self, target: str) -> list[tuple[str, str]]:
+        """Every (history, id) a reference could name, sorted."""
         history, _, ident = target.rpartition(":")
-        candidates = [key for key in self._matches(ident) if not history or key[0] == history]
-        unique = sorted(set(candidates))
-        return unique[0] if len(unique) == 1 else None
+        return sorted({key for key in self._matches(ident) if not history or key[0] == history})
 
     def _matches(self, ident: str) -> Iterator[tuple[str, str]]:
         exact = [key for key in self.revisions if key[1] == ident]

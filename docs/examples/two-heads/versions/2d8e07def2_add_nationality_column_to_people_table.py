@@ -6,9 +6,8 @@ Create Date: 2014-08-08 02:38:45.072148
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "2d8e07def2"
