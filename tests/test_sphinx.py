@@ -461,8 +461,13 @@ def test_every_option_is_documented() -> None:
 def test_ambiguous_reference_names_the_candidates(build: Builder, tmp_path: Path) -> None:
     srcdir = tmp_path / "src-history"
     shutil.copytree(ROOTS / "test-history", srcdir)
+    shutil.copytree(
+        MIGRATIONS / "versions",
+        srcdir / "copy" / "versions",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (srcdir / "other.rst").write_text(
-        f"Other\n=====\n\n.. cliche-history:: {MIGRATIONS / 'versions'}\n   :name: copy\n\nSee :cliche:rev:`27e81ea4d86`.\n"
+        "Other\n=====\n\n.. cliche-history:: copy\n\nSee :cliche:rev:`27e81ea4d86`.\n"
     )
     app = build("history")
     warnings = warnings_of(app)
