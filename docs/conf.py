@@ -27,6 +27,8 @@ cliche_config = "../migrations/alembic.ini"
 # The two-heads page shows the marks of a broken history on purpose.
 suppress_warnings = ["cliche.multiple-heads"]
 
+graphviz_output_format = "svg"
+
 html_theme = "furo"
 html_title = "sphinxcontrib-cliche"
 html_static_path = ["_static"]

@@ -153,18 +153,37 @@ def _cli_lines() -> list[str]:
 
 
 def _directive_lines() -> list[str]:
-    from sphinxcontrib_cliche.sphinx.directives import OPTION_HELP, HistoryDirective
+    from sphinxcontrib_cliche.sphinx.directives import (
+        OPTION_HELP,
+        GraphDirective,
+        HistoryDirective,
+    )
 
-    lines = [
-        ".. rst:directive:: .. cliche-history:: [PATH]",
-        "",
-        "   Render an Alembic history. PATH (an ``alembic.ini``, a ``pyproject.toml``, a script",
-        "   folder or a versions folder) is relative to the document, or to the source folder",
-        "   when it starts with ``/``; without it, :confval:`cliche_config` is used.",
-        "",
-    ]
-    for option in HistoryDirective.option_spec:
-        lines += [f"   .. rst:directive:option:: {option}", "", f"      {OPTION_HELP[option]}", ""]
+    directives_ = (
+        (
+            "cliche-history",
+            HistoryDirective,
+            "Render an Alembic history, newest first, optionally under its graph.",
+        ),
+        ("cliche-graph", GraphDirective, "Draw the revision graph of an Alembic history."),
+    )
+    lines: list[str] = []
+    for name, directive, summary in directives_:
+        lines += [
+            f".. rst:directive:: .. {name}:: [PATH]",
+            "",
+            f"   {summary} PATH (an ``alembic.ini``, a ``pyproject.toml``, a script",
+            "   folder or a versions folder) is relative to the document, or to the source",
+            "   folder when it starts with ``/``; without it, :confval:`cliche_config` is used.",
+            "",
+        ]
+        for option in directive.option_spec:
+            lines += [
+                f"   .. rst:directive:option:: {option}",
+                "",
+                f"      {OPTION_HELP[option]}",
+                "",
+            ]
     return lines
 
 

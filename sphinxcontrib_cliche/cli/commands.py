@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,9 @@ from sphinxcontrib_cliche.errors import ClicheError, ConfigError
 from sphinxcontrib_cliche.loading import Report, load
 from sphinxcontrib_cliche.render.changelog import changelog
 from sphinxcontrib_cliche.render.data import diagnostic_data, relative_path, revision_data
+from sphinxcontrib_cliche.render.dot import to_dot
+from sphinxcontrib_cliche.render.graph import build_graph
+from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.render.text import heads_lines, history_lines
 from sphinxcontrib_cliche.source import rewrite
 
@@ -187,6 +192,60 @@ def changelog_command(options: argparse.Namespace, target: Path, is_config: bool
     return 0
 
 
+def graph(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    nodes = report.history.range(options.rev_range)
+    collapse = _collapse(options.collapse)
+    output: Path | None = options.output
+    fmt = options.format or ("text" if output is None else _format_of(output))
+    if fmt == "text":
+        text = "\n".join(draw(nodes)) + "\n"
+    else:
+        text = to_dot(build_graph(report.history, nodes, collapse), direction=options.direction)
+    if output is None:
+        print(text, end="")
+    elif fmt in ("text", "dot"):
+        output.write_text(text, encoding="utf-8")
+    else:
+        _run_dot(text, fmt, output)
+    report_diagnostics(report.diagnostics, report.root, Level.WARNING)
+    return 0
+
+
+def _collapse(value: str) -> int | None:
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"--collapse takes a whole number or 'none', not {value!r}")
+    return int(value)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    formats = {"dot": "dot", "gv": "dot", "txt": "text", "svg": "svg", "png": "png", "pdf": "pdf"}
+    if suffix not in formats:
+        raise ConfigError(f"{path}: unknown output type; use .dot, .gv, .txt, .svg, .png or .pdf")
+    return formats[suffix]
+
+
+def _run_dot(source: str, fmt: str, output: Path) -> None:
+    dot = shutil.which("dot")
+    if dot is None:
+        raise ClicheError(
+            "the Graphviz `dot` program is needed for ." + fmt + " output; install Graphviz "
+            "(apt-get install graphviz, brew install graphviz), or write .dot instead"
+        )
+    result = subprocess.run(
+        [dot, f"-T{fmt}", "-o", str(output)],
+        input=source,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode:
+        raise ClicheError(f"dot failed: {result.stderr.strip()}")
+
+
 def _alembic_config(target: Path, is_config: bool, name: str) -> Path:
     if not is_config:
         raise ConfigError(f"`cliche {name}` needs a configuration (-c alembic.ini), not a folder")
@@ -209,4 +268,5 @@ COMMANDS: dict[str, Command] = {
     "downgrade": downgrade,
     "revision": revision,
     "changelog": changelog_command,
+    "graph": graph,
 }

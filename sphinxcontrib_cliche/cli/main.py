@@ -16,6 +16,7 @@ from sphinxcontrib_cliche import __version__
 from sphinxcontrib_cliche.cli import commands
 from sphinxcontrib_cliche.cli.output import err
 from sphinxcontrib_cliche.errors import ClicheError, ConfigError, RangeError
+from sphinxcontrib_cliche.render.dot import DIRECTIONS
 from sphinxcontrib_cliche.source.locations import CONFIG_NAMES, is_alembic_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -60,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     revision = _command(sub, "revision", "Create a revision (Alembic), refusing on two heads.")
     revision.add_argument("-m", "--message", required=True)
     revision.add_argument("--autogenerate", action="store_true")
+
+    graph = _command(sub, "graph", "Draw the revision graph: text, or DOT/SVG/PNG/PDF with -o.")
+    graph.add_argument("-r", "--rev-range", metavar="RANGE")
+    graph.add_argument(
+        "--collapse",
+        default="3",
+        metavar="N|none",
+        help="draw runs of plain revisions longer than N as one box (default 3)",
+    )
+    graph.add_argument("--direction", choices=tuple(DIRECTIONS), default="newest-top")
+    graph.add_argument("--format", choices=("text", "dot"), default=None, help="for stdout")
+    graph.add_argument(
+        "-o", "--output", metavar="FILE", type=Path, help=".dot/.gv, or .svg/.png/.pdf via dot"
+    )
 
     changelog = _command(sub, "changelog", "A migration changelog for release notes.")
     changelog.add_argument("-r", "--rev-range", metavar="RANGE")

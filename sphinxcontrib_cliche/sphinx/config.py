@@ -54,6 +54,20 @@ CONFIG_VALUES = (
         "Default of the ``:graph:`` / ``:no-graph:`` options of ``cliche-history``.",
     ),
     ConfigValue(
+        "cliche_graph_collapse",
+        3,
+        (int, type(None)),
+        "Runs of plain revisions (one parent, one child, no mark, label or dependency) longer "
+        "than this are drawn as one box; ``None`` draws every revision.",
+    ),
+    ConfigValue(
+        "cliche_graph_direction",
+        "newest-top",
+        (str,),
+        "Where the graph puts the newest revisions.",
+        ("newest-top", "oldest-top", "left-right", "right-left"),
+    ),
+    ConfigValue(
         "cliche_operations",
         False,
         (bool,),

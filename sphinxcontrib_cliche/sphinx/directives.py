@@ -1,9 +1,10 @@
-"""``.. cliche-history:: [PATH]``: a history rendered into a page."""
+"""``.. cliche-history::`` and ``.. cliche-graph::``: a history in a page."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -13,12 +14,16 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from sphinxcontrib_cliche.errors import ClicheError
-from sphinxcontrib_cliche.loading import Loader, analyse
+from sphinxcontrib_cliche.loading import Loader, Report, analyse
 from sphinxcontrib_cliche.model.history import History, Node
+from sphinxcontrib_cliche.render.dot import DIRECTIONS
+from sphinxcontrib_cliche.render.graph import build_graph
+from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.source.locations import Locations, locate
 from sphinxcontrib_cliche.sphinx.config import MULTIPLE_HEADS_POLICIES
 from sphinxcontrib_cliche.sphinx.doctree import RenderOptions, anchor, history_nodes
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
+from sphinxcontrib_cliche.sphinx.graph import graph_node
 from sphinxcontrib_cliche.sphinx.store import load_cached, source_key
 
 if TYPE_CHECKING:
@@ -44,6 +49,9 @@ OPTION_HELP = {
     "name": "The history's name in references (default: the config's folder name).",
     "no-index": "Render without anchors, index entries or inventory objects (a second copy).",
     "loader": "``static`` (default) or ``alembic`` (imports the revision files).",
+    "collapse": "Draw runs of plain revisions longer than N as one box, or ``none`` "
+    "(default: ``cliche_graph_collapse``).",
+    "direction": "``newest-top`` (default), ``oldest-top``, ``left-right`` or ``right-left``.",
 }
 
 
@@ -56,40 +64,41 @@ def _choice(values: Sequence[str]) -> Callable[[str], Any]:
     return convert
 
 
-class HistoryDirective(SphinxDirective):
-    """Render every revision of an Alembic history, newest first."""
+def collapse_option(argument: str) -> int | None:
+    """``none`` or a non-negative whole number."""
+    if argument.strip().lower() == "none":
+        return None
+    return int(directives.nonnegative_int(argument))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    report: Report
+    locations: Locations
+    name: str
+    domain: ClicheDomain
+
+
+class HistorySourceDirective(SphinxDirective):
+    """Reads the history named by PATH (or ``cliche_config``) and records its use.
+
+    Every file read becomes a dependency of the page, and the use is noted
+    for the gate, which judges the history again on every build.
+    """
 
     optional_arguments = 1
     final_argument_whitespace = True
     has_content = False
-    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+    common_options: ClassVar[dict[str, Callable[[str], Any]]] = {
         "range": directives.unchanged_required,
         "limit": directives.positive_int,
-        "order": _choice(ORDERS),
-        "branch": directives.unchanged_required,
-        "graph": directives.flag,
-        "no-graph": directives.flag,
-        "operations": directives.flag,
-        "no-operations": directives.flag,
         "multiple-heads": _choice(MULTIPLE_HEADS_POLICIES),
-        "docstrings": _choice(("text", "rst")),
         "name": directives.unchanged_required,
-        "no-index": directives.flag,
         "loader": _choice(tuple(loader.value for loader in Loader)),
     }
 
-    def run(self) -> list[nodes.Node]:
-        try:
-            locations = self._locations()
-        except ClicheError as error:
-            logger.warning(
-                "cliche-history: %s",
-                error,
-                type="cliche",
-                subtype="config",
-                location=self.get_location(),
-            )
-            return []
+    def load(self) -> Loaded:
+        locations = self._locations()
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
         loader = Loader(self.options.get("loader", self.config.cliche_loader))
         snapshot = load_cached(domain, locations, loader)
@@ -97,39 +106,41 @@ class HistoryDirective(SphinxDirective):
             self.env.note_dependency(stamp.path)
         if locations.config_file:
             self.env.note_dependency(locations.config_file)
-        report = analyse(snapshot)
         name = self.options.get("name") or history_name(locations)
-        domain.note_usage(
-            Usage(
-                docname=self.env.docname,
-                lineno=self.lineno,
-                name=name,
-                source_key=source_key(locations, loader),
-                multiple_heads=self.options.get(
-                    "multiple-heads", self.config.cliche_multiple_heads
-                ),
-            )
+        policy = self.options.get("multiple-heads", self.config.cliche_multiple_heads)
+        key = source_key(locations, loader)
+        domain.note_usage(Usage(self.env.docname, self.lineno, name, key, policy))
+        return Loaded(analyse(snapshot), locations, name, domain)
+
+    def warn(self, error: ClicheError, subtype: str) -> list[nodes.Node]:
+        logger.warning(
+            "%s: %s",
+            self.name,
+            error,
+            type="cliche",
+            subtype=subtype,
+            location=self.get_location(),
         )
-        try:
-            shown = self._select(report.history)
-        except ClicheError as error:
-            logger.warning(
-                "cliche-history: %s",
-                error,
-                type="cliche",
-                subtype="range",
-                location=self.get_location(),
-            )
-            return []
-        index = "no-index" not in self.options
-        self._register(domain, report.history, shown, name, index)
-        options = RenderOptions(
-            name=name,
-            index=index,
-            display_path=_display_path(locations),
-            parse_docstring=self._parse_rst if self.options.get("docstrings") == "rst" else None,
-        )
-        return history_nodes(shown, options)
+        return []
+
+    def select(self, history: History, newest_first: bool = True) -> list[Node]:
+        shown = list(history.range(self.options.get("range")))
+        branch = self.options.get("branch")
+        if branch:
+            shown = [node for node in shown if branch in node.branch_names]
+        if not newest_first:
+            shown.reverse()
+        limit = self.options.get("limit")
+        return shown[:limit] if limit else shown
+
+    def graph(self, history: History, shown: list[Node], name: str) -> nodes.Node:
+        collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
+        wanted = {node.revision for node in shown}
+        newest_first = [node for node in history.nodes if node.revision in wanted]
+        graph = build_graph(history, newest_first, collapse)
+        direction = self.options.get("direction", self.config.cliche_graph_direction)
+        drawing = "\n".join(draw(newest_first))
+        return graph_node(graph, name, direction, drawing)
 
     def _locations(self) -> Locations:
         recursive = bool(self.config.cliche_recursive)
@@ -140,15 +151,52 @@ class HistoryDirective(SphinxDirective):
             raise ClicheError("no PATH given and cliche_config is not set in conf.py")
         return locate(self.config.cliche_config, recursive=recursive)
 
-    def _select(self, history: History) -> list[Node]:
-        shown = list(history.range(self.options.get("range")))
-        branch = self.options.get("branch")
-        if branch:
-            shown = [node for node in shown if branch in node.branch_names]
-        if self.options.get("order") == "oldest-first":
-            shown.reverse()
-        limit = self.options.get("limit")
-        return shown[:limit] if limit else shown
+
+class HistoryDirective(HistorySourceDirective):
+    """Render every revision of an Alembic history, newest first."""
+
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        **HistorySourceDirective.common_options,
+        "order": _choice(ORDERS),
+        "branch": directives.unchanged_required,
+        "graph": directives.flag,
+        "no-graph": directives.flag,
+        "collapse": collapse_option,
+        "direction": _choice(tuple(DIRECTIONS)),
+        "operations": directives.flag,
+        "no-operations": directives.flag,
+        "docstrings": _choice(("text", "rst")),
+        "no-index": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            loaded = self.load()
+        except ClicheError as error:
+            return self.warn(error, "config")
+        history = loaded.report.history
+        try:
+            shown = self.select(history, self.options.get("order") != "oldest-first")
+        except ClicheError as error:
+            return self.warn(error, "range")
+        index = "no-index" not in self.options
+        self._register(loaded.domain, history, shown, loaded.name, index)
+        options = RenderOptions(
+            name=loaded.name,
+            index=index,
+            display_path=_display_path(loaded.locations),
+            parse_docstring=self._parse_rst if self.options.get("docstrings") == "rst" else None,
+        )
+        result: list[nodes.Node] = []
+        if self._wants_graph() and shown:
+            result.append(self.graph(history, shown, loaded.name))
+        result.extend(history_nodes(shown, options))
+        return result
+
+    def _wants_graph(self) -> bool:
+        if "no-graph" in self.options:
+            return False
+        return "graph" in self.options or bool(self.config.cliche_graph)
 
     def _register(
         self, domain: ClicheDomain, history: History, shown: list[Node], name: str, index: bool
@@ -171,6 +219,26 @@ class HistoryDirective(SphinxDirective):
         container = nodes.container()
         self.state.nested_parse(StringList(text.splitlines(), source="docstring"), 0, container)
         return list(container.children)
+
+
+class GraphDirective(HistorySourceDirective):
+    """Draw the revision graph of an Alembic history."""
+
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        **HistorySourceDirective.common_options,
+        "collapse": collapse_option,
+        "direction": _choice(tuple(DIRECTIONS)),
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            loaded = self.load()
+            shown = self.select(loaded.report.history)
+        except ClicheError as error:
+            return self.warn(error, "config")
+        if not shown:
+            return []
+        return [self.graph(loaded.report.history, shown, loaded.name)]
 
 
 def history_name(locations: Locations) -> str:

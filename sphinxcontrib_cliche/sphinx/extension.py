@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
-from sphinxcontrib_cliche.sphinx import config, gate
-from sphinxcontrib_cliche.sphinx.directives import HistoryDirective
+from sphinxcontrib_cliche.sphinx import config, gate, graph
+from sphinxcontrib_cliche.sphinx.directives import GraphDirective, HistoryDirective
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, warn_missing_revision
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     config.register(app)
     app.add_domain(ClicheDomain)
     app.add_directive("cliche-history", HistoryDirective)
+    app.add_directive("cliche-graph", GraphDirective)
+    graph.register(app)
     app.add_css_file("cliche.css")
     app.connect("builder-inited", _add_static)
     app.connect("env-get-outdated", gate.outdated_documents)

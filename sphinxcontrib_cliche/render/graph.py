@@ -1,0 +1,167 @@
+"""What the revision graph shows: boxes, edges and collapsed runs.
+
+A long history is mostly straight lines. Every maximal run of *plain*
+revisions (one parent, one child, no mark, no label, no dependency either
+way) longer than a threshold becomes one box, "N revisions: first .. last";
+every structural revision keeps its own box. The result is a plain data
+structure, so DOT, SVG links and tests all look at the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sphinxcontrib_cliche.model.history import History, Node
+
+#: The most boxes handed to ``dot``: layout time grows much faster than the
+#: box count, and past this a picture is no longer read, only scrolled.
+MAX_BOXES = 2000
+
+#: Runs of plain revisions longer than this are drawn as one box by default.
+DEFAULT_COLLAPSE = 3
+
+
+@dataclass(frozen=True)
+class Box:
+    """One box of the graph: a revision, or a collapsed run of revisions."""
+
+    key: str
+    revisions: tuple[str, ...]  # oldest first; one element unless collapsed
+    label: str
+    marks: tuple[str, ...] = ()
+    branch_labels: tuple[str, ...] = ()
+
+    @property
+    def collapsed(self) -> bool:
+        return len(self.revisions) > 1
+
+    @property
+    def link_target(self) -> str:
+        """The revision a click on this box should show (the first of a run)."""
+        return self.revisions[0]
+
+
+@dataclass(frozen=True)
+class Edge:
+    parent: str  # box keys
+    child: str
+    dependency: bool = False
+
+
+@dataclass(frozen=True)
+class Graph:
+    boxes: tuple[Box, ...]
+    edges: tuple[Edge, ...]
+    omitted: int = 0  # older revisions left out to stay under MAX_BOXES
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def build_graph(
+    history: History,
+    shown: Sequence[Node] | None = None,
+    collapse: int | None = DEFAULT_COLLAPSE,
+    max_boxes: int = MAX_BOXES,
+) -> Graph:
+    """The graph of ``shown`` (default: every revision), newest first."""
+    nodes = list(history.nodes if shown is None else shown)
+    selected = {node.revision for node in nodes}
+    runs = _plain_runs(history, nodes, selected, collapse) if collapse is not None else []
+    box_of: dict[str, str] = {}
+    boxes: list[Box] = []
+    in_run = {revision: run for run in runs for revision in run}
+    for node in nodes:
+        run = in_run.get(node.revision)
+        if run is not None:
+            if run[-1] != node.revision:
+                box_of[node.revision] = _run_key(run)
+                continue  # the newest revision of a run places the run's box
+            box = Box(_run_key(run), tuple(run), f"{len(run)} revisions\n{run[0]} .. {run[-1]}")
+        else:
+            box = Box(
+                node.revision,
+                (node.revision,),
+                _label(node),
+                node.marks,
+                node.record.labels,
+            )
+        box_of[node.revision] = box.key
+        boxes.append(box)
+    omitted = 0
+    if len(boxes) > max_boxes:
+        kept = {box.key for box in boxes[:max_boxes]}
+        omitted = sum(len(box.revisions) for box in boxes[max_boxes:])
+        boxes = boxes[:max_boxes]
+        selected = {revision for revision in selected if box_of[revision] in kept}
+    edges = _edges(history, nodes, selected, box_of)
+    return Graph(tuple(boxes), tuple(edges), omitted)
+
+
+def _label(node: Node, width: int = 40) -> str:
+    message = " ".join(node.record.message.split())
+    if len(message) > width:
+        message = message[: width - 1] + "\u2026"
+    return f"{node.revision}\n{message}" if message else node.revision
+
+
+def _run_key(run: Sequence[str]) -> str:
+    # "-" never occurs in a revision id (Alembic forbids it), so this cannot clash;
+    # ":" would, to DOT, mean a node port
+    return f"run-{run[0]}"
+
+
+def _is_plain(history: History, node: Node, selected: set[str], targets: set[str]) -> bool:
+    if node.marks or node.record.labels or node.record.dependencies:
+        return False
+    if node.revision in targets or len(node.parents) != 1 or len(node.children) != 1:
+        return False
+    return node.parents[0] in selected and node.children[0] in selected
+
+
+def _plain_runs(
+    history: History, nodes: Sequence[Node], selected: set[str], threshold: int
+) -> list[list[str]]:
+    """Maximal chains of plain revisions longer than ``threshold``, oldest first."""
+    targets = {dep for node in nodes for dep in node.record.dependencies}
+    plain = {n.revision for n in nodes if _is_plain(history, n, selected, targets)}
+    runs = []
+    for revision in plain:
+        if history.get(revision).parents[0] in plain:
+            continue  # not the oldest of its run
+        run = [revision]
+        while history.get(run[-1]).children[0] in plain:
+            run.append(history.get(run[-1]).children[0])
+        if len(run) > threshold:
+            runs.append(run)
+    return sorted(runs)
+
+
+def _edges(
+    history: History, nodes: Sequence[Node], selected: set[str], box_of: dict[str, str]
+) -> list[Edge]:
+    edges: list[Edge] = []
+    seen: set[tuple[str, str, bool]] = set()
+    for node in nodes:
+        if node.revision not in selected:
+            continue
+        links = [(p, False) for p in node.parents] + [
+            (_dependency_revision(history, d), True) for d in node.record.dependencies
+        ]
+        for parent, dependency in links:
+            if parent not in selected or box_of[parent] == box_of[node.revision]:
+                continue
+            key = (box_of[parent], box_of[node.revision], dependency)
+            if key not in seen:
+                seen.add(key)
+                edges.append(Edge(*key))
+    return edges
+
+
+def _dependency_revision(history: History, dependency: str) -> str:
+    """``depends_on`` may name a branch label; draw the edge from its revision."""
+    if dependency in history:
+        return dependency
+    for node in history.nodes:
+        if dependency in node.record.labels:
+            return node.revision
+    return dependency

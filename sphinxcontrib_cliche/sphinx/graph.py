@@ -1,0 +1,148 @@
+"""The revision graph in a document: a node, and how each builder writes it.
+
+The node keeps plain data (the boxes and edges of the graph, and its text
+drawing) and, as children, one pending reference per linked revision, so
+Sphinx resolves the links like any other.  DOT is produced at write time,
+when the links are known, and handed to ``sphinx.ext.graphviz``: its
+``graphviz_output_format``, ``graphviz_dot`` and per-builder output apply.
+Builders without pictures (text, man, ...) get the text drawing as a literal
+block, and so does every builder when the ``dot`` program is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.ext.graphviz import (
+    graphviz,
+    render_dot_html,
+    render_dot_latex,
+    render_dot_texinfo,
+)
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from sphinxcontrib_cliche.render.dot import to_dot
+from sphinxcontrib_cliche.render.graph import Graph
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.writers.html5 import HTML5Translator
+    from sphinx.writers.latex import LaTeXTranslator
+    from sphinx.writers.texinfo import TexinfoTranslator
+
+logger = logging.getLogger(__name__)
+
+#: Builder formats that draw pictures with ``dot``.
+PICTURE_FORMATS = ("html", "latex", "texinfo")
+
+INSTALL_HINT = (
+    "the Graphviz `dot` program was not found, so the revision graph is shown as text; "
+    "install Graphviz (e.g. `apt-get install graphviz` or `brew install graphviz`), "
+    "or set graphviz_dot in conf.py"
+)
+
+
+class cliche_graph(graphviz):
+    """A revision graph: ``graph`` (plain data), ``name``, ``direction``, ``drawing``.
+
+    A ``sphinx.ext.graphviz`` node by type, so its renderers accept it; its own
+    visitors (below) make the DOT at write time, when the links are known.
+    """
+
+
+def graph_node(graph: Graph, name: str, direction: str, drawing: str) -> cliche_graph:
+    node = cliche_graph(graph=graph, name=name, direction=direction, drawing=drawing)
+    node["classes"].append("cliche-graph")
+    for revision in sorted({box.link_target for box in graph.boxes}):
+        xref = addnodes.pending_xref(
+            "",
+            nodes.inline(revision, revision),
+            refdomain="cliche",
+            reftype="rev",
+            reftarget=f"{name}:{revision}",
+            refexplicit=True,
+            refwarn=False,
+        )
+        xref["cliche-quiet"] = True  # a revision outside the rendered range: no link, no warning
+        node += xref
+    return node
+
+
+class GraphAsText(SphinxPostTransform):
+    """Replace graphs with their text drawing where no picture can be made."""
+
+    # after the references inside the graph are resolved (ReferencesResolver: 10)
+    default_priority = 20
+
+    def run(self, **kwargs: Any) -> None:
+        graphs = list(self.document.findall(cliche_graph))
+        if not graphs:
+            return
+        pictures = _builder_format(self) in PICTURE_FORMATS
+        if pictures and shutil.which(self.config.graphviz_dot):
+            return
+        for graph in graphs:
+            if pictures:
+                logger.warning(INSTALL_HINT, type="cliche", subtype="graph", location=graph)
+            drawing = graph["drawing"]
+            block = nodes.literal_block(drawing, drawing, classes=["cliche-graph-text"])
+            graph.replace_self(block)
+
+
+def _builder_format(transform: SphinxPostTransform) -> str:
+    """The current builder's format without ``transform.app`` (deprecated in Sphinx 9):
+    newer Sphinx keeps the builder class on the environment, 7.4 only on the app."""
+    builder_cls = getattr(transform.env, "_builder_cls", None)
+    if builder_cls is not None:
+        return str(builder_cls.format)
+    return str(transform.app.builder.format)
+
+
+def _urls(self: HTML5Translator, node: cliche_graph) -> dict[str, str]:
+    """Link targets by revision, as ``inheritance_diagram`` builds them: a same-page
+    anchor carries the file name in SVG, whose links Sphinx rewrites relative to
+    the image file."""
+    svg = self.config.graphviz_output_format.upper() == "SVG"
+    current = (self.builder.current_docname + self.builder.out_suffix).rsplit("/", 1)[-1]
+    urls = {}
+    for reference in node.findall(nodes.reference):
+        revision = reference.astext()
+        if reference.get("refuri"):
+            urls[revision] = reference["refuri"]
+        elif reference.get("refid"):
+            urls[revision] = (current if svg else "") + "#" + reference["refid"]
+    return urls
+
+
+def _dot(node: cliche_graph, urls: dict[str, str] | None = None) -> str:
+    return to_dot(node["graph"], f"cliche_{node['name']}", urls, node["direction"])
+
+
+def html_visit(self: HTML5Translator, node: cliche_graph) -> None:
+    alt = f"Revision graph of {node['name']}"
+    render_dot_html(
+        self, node, _dot(node, _urls(self, node)), {}, "cliche", "cliche-graph", alt=alt
+    )
+
+
+def latex_visit(self: LaTeXTranslator, node: cliche_graph) -> None:
+    render_dot_latex(self, node, _dot(node), {}, "cliche")
+
+
+def texinfo_visit(self: TexinfoTranslator, node: cliche_graph) -> None:
+    render_dot_texinfo(self, node, _dot(node), {}, "cliche")
+
+
+def register(app: Sphinx) -> None:
+    app.setup_extension("sphinx.ext.graphviz")
+    app.add_node(
+        cliche_graph,
+        html=(html_visit, None),
+        latex=(latex_visit, None),
+        texinfo=(texinfo_visit, None),
+    )
+    app.add_post_transform(GraphAsText)

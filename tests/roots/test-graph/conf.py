@@ -1,0 +1,2 @@
+project = "Cliche graph test"
+extensions = ["sphinxcontrib_cliche"]

@@ -1,0 +1,243 @@
+"""The revision graph: its boxes and edges, DOT accepted by the real ``dot``, SVG links."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic_oracle import alembic_view
+from bs4 import BeautifulSoup
+from conftest import MIGRATIONS
+
+from sphinxcontrib_cliche.cli.main import main
+from sphinxcontrib_cliche.loading import load
+from sphinxcontrib_cliche.render.dot import to_dot
+from sphinxcontrib_cliche.render.graph import build_graph
+from sphinxcontrib_cliche.render.lanes import draw
+from sphinxcontrib_cliche.testing.histories import Shape, generate
+
+DOT = shutil.which("dot")
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _svg(text: str) -> ET.Element:
+    return ET.fromstring(text.encode())
+
+
+needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz `dot` is not installed")
+ROOTS = Path(__file__).parent / "roots"
+
+
+def dot_json(source: str) -> dict[str, Any]:
+    """Let the real ``dot`` parse the source and report what it understood."""
+    import json
+
+    assert DOT is not None
+    result = subprocess.run(
+        [DOT, "-Tjson0"], input=source, capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@needs_dot
+@pytest.mark.parametrize("seed", range(0, 40, 4))
+def test_one_box_per_revision_one_edge_per_link(seed: int, tmp_path: Path) -> None:
+    folder = generate(seed, Shape(revisions=30, branch=0.2, merge=0.2, depends=0.1)).write(tmp_path)
+    history = load(folder).history
+    expected = alembic_view(folder)
+    graph = build_graph(history, collapse=None)
+    parsed = dot_json(to_dot(graph))
+    names = {obj["name"] for obj in parsed["objects"]}
+    assert names == set(expected.order)
+    by_id = {obj["_gvid"]: obj["name"] for obj in parsed["objects"]}
+    edges = {
+        (by_id[e["tail"]], by_id[e["head"]], e.get("style") == "dashed")
+        for e in parsed.get("edges", [])
+    }
+    parent_links = {(p, n.revision, False) for n in history.nodes for p in n.parents}
+    assert {e for e in edges if not e[2]} == parent_links
+    for obj in parsed["objects"]:
+        classes = set(obj.get("class", "").split())
+        name = obj["name"]
+        assert ("cliche-head" in classes) == (name in expected.heads)
+        assert ("cliche-branchpoint" in classes) == (name in expected.branchpoints)
+        assert ("cliche-mergepoint" in classes) == (name in expected.mergepoints)
+
+
+def _linear(tmp_path: Path, count: int) -> Path:
+    versions = tmp_path / "versions"
+    versions.mkdir(parents=True)
+    previous = None
+    for index in range(count):
+        revision = f"r{index:04d}"
+        (versions / f"{revision}.py").write_text(
+            f"revision = {revision!r}\ndown_revision = {previous!r}\n"
+        )
+        previous = revision
+    return tmp_path
+
+
+@needs_dot
+def test_collapsing_keeps_structure(tmp_path: Path) -> None:
+    history = load(_linear(tmp_path, 50)).history
+    graph = build_graph(history, collapse=3)
+    # base and head keep their boxes; the 48 plain revisions between become one run
+    assert [box.key for box in graph.boxes] == ["r0049", "run-r0001", "r0000"]
+    run = graph.boxes[1]
+    assert (
+        run.revisions[0] == "r0001" and run.revisions[-1] == "r0048" and run.link_target == "r0001"
+    )
+    assert "48 revisions" in run.label
+    assert [(e.parent, e.child) for e in graph.edges] == [
+        ("run-r0001", "r0049"),
+        ("r0000", "run-r0001"),
+    ]
+    parsed = dot_json(to_dot(graph))
+    assert len(parsed["objects"]) == 3
+    assert build_graph(history, collapse=60).boxes[1].key == "r0048"  # shorter than the threshold
+
+
+def test_box_cap(tmp_path: Path) -> None:
+    history = load(_linear(tmp_path, 40)).history
+    graph = build_graph(history, collapse=None, max_boxes=10)
+    assert len(graph.boxes) == 10 and graph.omitted == 30
+    assert "30 older revisions not drawn" in to_dot(graph)
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "message",
+    ['say "hi"', "back\\slash \\l", "<b>tags</b> & <script>", "{braces}", "two\nlines", "end\\"],
+)
+def test_escaping(tmp_path: Path, message: str) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "e1.py").write_text(
+        f'{message!r}\nrevision = "e\\"1"\ndown_revision = None\n'.replace('"e\\"1"', "'e1'")
+    )
+    history = load(tmp_path).history
+    source = to_dot(build_graph(history), urls={"e1": 'page.html#a"b'})
+    assert DOT is not None
+    svg = subprocess.run(
+        [DOT, "-Tsvg"], input=source, capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join("".join(t.itertext()) for t in _svg(svg).iter(f"{SVG}text"))
+    assert " ".join(message.split()) in text
+    assert "<script>" not in svg
+
+
+def test_text_drawing_of_the_seed_two_heads() -> None:
+    history = load(Path(__file__).parent.parent / "docs" / "examples" / "two-heads").history
+    assert list(draw(history.nodes)) == [
+        "*  1ed82ef0071 (head) Add dod column to Person",
+        "| *  2d8e07def2 (head) Add nationality column to people table",
+        "| /",
+        "*  1344c33541b (branchpoint) Add team_memberships table",
+        "*  2d8b17e13d1 Add teams table",
+        "*  27e81ea4d86 (base) Add people table",
+    ]
+
+
+def test_text_drawing_has_one_line_per_revision(tmp_path: Path) -> None:
+    folder = generate(9, Shape(revisions=60, branch=0.2, merge=0.2)).write(tmp_path)
+    history = load(folder).history
+    # a revision's row: its lanes (one with the star), two spaces, its title
+    rows = [line for line in draw(history.nodes) if "*" in line.partition("  ")[0]]
+    assert [row.split("  ", 1)[1].split()[0] for row in rows] == list(history.order)
+
+
+@needs_dot
+def test_cli_graph_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ini = str(MIGRATIONS / "alembic.ini")
+    assert main(["graph", "-c", ini]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0]
+        == "*  2d8e07def2 (head) Add nationality column to people table"
+    )
+    assert main(["graph", "-c", ini, "--format", "dot"]) == 0
+    assert capsys.readouterr().out.startswith("digraph cliche {")
+    for suffix in ("svg", "png", "pdf", "dot"):
+        target = tmp_path / f"graph.{suffix}"
+        assert main(["graph", "-c", ini, "-o", str(target)]) == 0
+        assert target.stat().st_size > 100
+    assert main(["graph", "-c", ini, "-o", str(tmp_path / "graph.jpg")]) == 2
+
+
+# --- in Sphinx -------------------------------------------------------------------
+
+
+@pytest.fixture
+def graph_app(make_app: Any, tmp_path: Path) -> Any:
+    def build(buildername: str = "html", **overrides: Any) -> Any:
+        srcdir = tmp_path / f"src-{buildername}"
+        shutil.copytree(ROOTS / "test-graph", srcdir)
+        settings = {"cliche_config": str(MIGRATIONS / "alembic.ini"), **overrides}
+        app = make_app(buildername, srcdir=srcdir, confoverrides=settings)
+        app.build()
+        return app
+
+    return build
+
+
+def _warnings(app: Any) -> str:
+    """Warnings without colour and without the harness's node re-registration noise."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+    return "\n".join(line for line in text.splitlines() if "already registered" not in line)
+
+
+@needs_dot
+@pytest.mark.sphinx
+def test_svg_links_point_at_existing_anchors(graph_app: Any) -> None:
+    app = graph_app("html", graphviz_output_format="svg")
+    assert _warnings(app) == ""
+    outdir = Path(app.outdir)
+    page = BeautifulSoup((outdir / "index.html").read_text(), "html.parser")
+    ids = {tag["id"] for tag in page.find_all(id=True)}
+    objects = page.select("object.cliche-graph")
+    assert len(objects) == 2
+    for obj in objects:
+        svg = _svg((outdir / obj["data"]).read_text())
+        links = [a.get(XLINK_HREF) for a in svg.iter(f"{SVG}a") if a.get(XLINK_HREF)]
+        boxes = [g for g in svg.iter(f"{SVG}g") if "node" in g.get("class", "").split()]
+        assert len(links) == len(boxes), "every box links to its revision"
+        for link in links:
+            target_page, _, anchor = link.partition("#")
+            assert target_page == "../index.html"
+            assert anchor in ids
+
+
+@needs_dot
+@pytest.mark.sphinx
+def test_png_output_and_latex(graph_app: Any) -> None:
+    app = graph_app("html", graphviz_output_format="png")
+    assert _warnings(app) == ""
+    assert list(Path(app.outdir, "_images").glob("cliche-*.png"))
+    latex = graph_app("latex")
+    assert _warnings(latex) == ""
+    tex = next(Path(latex.outdir).glob("*.tex")).read_text()
+    assert "\\sphinxincludegraphics" in tex and "cliche-" in tex
+
+
+@pytest.mark.sphinx
+def test_text_builder_draws_lanes(graph_app: Any) -> None:
+    app = graph_app("text")
+    assert _warnings(app) == ""
+    text = (Path(app.outdir) / "index.txt").read_text()
+    assert "*  2d8e07def2 (head) Add nationality column to people table" in text
+
+
+@pytest.mark.sphinx
+def test_missing_dot_warns_once_per_graph_and_renders_text(graph_app: Any) -> None:
+    app = graph_app("html", graphviz_dot="/nonexistent/dot")
+    warnings = _warnings(app).strip().splitlines()
+    assert len(warnings) == 2  # one per graph on the page
+    assert all("[cliche.graph]" in w and "install Graphviz" in w for w in warnings)
+    page = BeautifulSoup((Path(app.outdir) / "index.html").read_text(), "html.parser")
+    assert "2d8e07def2 (head)" in page.select_one("pre").get_text()
+    assert len(page.select("dl.cliche-revision")) == 5  # the history still renders
