@@ -27,11 +27,16 @@ class Level(enum.IntEnum):
 
 @dataclass(frozen=True)
 class CodeInfo:
-    """What a diagnostic code means and what the user should do about it."""
+    """What a diagnostic code means and what the user should do about it.
+
+    ``strict`` findings are information in the docs but fail ``cliche check
+    --strict``, for teams that want every data loss reviewed.
+    """
 
     level: Level
     summary: str
     fix: str
+    strict: bool = False
 
 
 class Code(enum.StrEnum):
@@ -53,6 +58,8 @@ class Code(enum.StrEnum):
     DUPLICATE_FILE = "duplicate-file"
     DOCSTRING_MISMATCH = "docstring-mismatch"
     MISSING_DOWNGRADE = "missing-downgrade"
+    DESTRUCTIVE_OPERATION = "destructive-operation"
+    DYNAMIC_OPERATION = "dynamic-operation"
 
     @property
     def info(self) -> CodeInfo:
@@ -150,8 +157,22 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.MISSING_DOWNGRADE: CodeInfo(
         Level.INFO,
-        "A revision has no downgrade(), or its downgrade() does nothing.",
+        "A revision has no downgrade(), or its downgrade() does nothing: it is irreversible.",
         "Write the downgrade, or accept that this revision is irreversible.",
+        strict=True,
+    ),
+    Code.DESTRUCTIVE_OPERATION: CodeInfo(
+        Level.INFO,
+        "An upgrade drops a table or column, narrows a column's type, or runs DELETE, DROP "
+        "or TRUNCATE SQL: data is lost.",
+        "Make sure the data is migrated or backed up first; `cliche check --strict` lists them.",
+        strict=True,
+    ),
+    Code.DYNAMIC_OPERATION: CodeInfo(
+        Level.INFO,
+        "An operation's table or arguments are computed (or it runs in a loop), so the "
+        "operation reference cannot say exactly what it does.",
+        "Nothing to fix: the docs mark the operation as dynamic.",
     ),
 }
 

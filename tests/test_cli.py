@@ -296,8 +296,11 @@ def test_changelog_formats(capsys, tmp_path: Path) -> None:
     assert status == 0
     assert out.splitlines()[2:] == [
         "- `1344c33541b` (2014-02-27): Add team\\_memberships table",
+        "  - create table `team_memberships` (team_id Integer not null, member_id Integer not null)",
         "- `1ed82ef0071` (2014-08-04): Add dod column to Person",
+        "  - add column `dod` (Date, nullable) to `people`",
         "- `2d8e07def2` (2014-08-08): Add nationality column to people table",
+        "  - add column `nationality` (String(100), nullable) to `people`",
     ]
     target = tmp_path / "c.json"
     assert run(capsys, "changelog", "-c", ini, "--format", "json", "-o", str(target))[0] == 0

@@ -157,6 +157,7 @@ def _directive_lines() -> list[str]:
         OPTION_HELP,
         GraphDirective,
         HistoryDirective,
+        TablesDirective,
     )
 
     directives_ = (
@@ -166,6 +167,11 @@ def _directive_lines() -> list[str]:
             "Render an Alembic history, newest first, optionally under its graph.",
         ),
         ("cliche-graph", GraphDirective, "Draw the revision graph of an Alembic history."),
+        (
+            "cliche-tables",
+            TablesDirective,
+            "For every table the history touches, the revisions that changed it, oldest first.",
+        ),
     )
     lines: list[str] = []
     for name, directive, summary in directives_:

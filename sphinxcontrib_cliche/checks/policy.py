@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
 from sphinxcontrib_cliche.model.history import History, Node
+from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.source.records import Downgrade
 
 
@@ -34,6 +35,7 @@ def check_history(history: History, root: str | None = None) -> list[Diagnostic]
     if len(history.heads) > 1:
         findings.append(multiple_heads(history, root))
     findings.extend(_missing_downgrades(history))
+    findings.extend(_operation_findings(history))
     return findings
 
 
@@ -133,6 +135,46 @@ def _missing_downgrades(history: History) -> list[Diagnostic]:
             )
         )
     return findings
+
+
+def _operation_findings(history: History) -> list[Diagnostic]:
+    findings = []
+    for node in history.nodes:
+        record = node.record
+        for operation in record.upgrade_ops:
+            text = _operation_text(operation)
+            if operation.destructive:
+                findings.append(
+                    Diagnostic(
+                        record.path,
+                        operation.line,
+                        Code.DESTRUCTIVE_OPERATION,
+                        f"{record.revision}: {text} loses data",
+                        revision=record.revision,
+                    )
+                )
+            if operation.dynamic:
+                findings.append(
+                    Diagnostic(
+                        record.path,
+                        operation.line,
+                        Code.DYNAMIC_OPERATION,
+                        f"{record.revision}: {text} cannot be read statically "
+                        f"({operation.dynamic})",
+                        revision=record.revision,
+                    )
+                )
+    return findings
+
+
+def _operation_text(operation: Operation) -> str:
+    """``drop_column dod on people``: terse, since the faces describe operations at length."""
+    parts = [operation.name]
+    if operation.target:
+        parts.append(operation.target)
+    if operation.table:
+        parts.append(f"on {operation.table}")
+    return " ".join(parts)
 
 
 def _shown(path: str, root: str | None) -> str:

@@ -18,14 +18,21 @@ from pathlib import Path
 
 from sphinxcontrib_cliche.checks.policy import multiple_heads
 from sphinxcontrib_cliche.cli.output import err, out, report_diagnostics
-from sphinxcontrib_cliche.diagnostics import Level
-from sphinxcontrib_cliche.errors import ClicheError, ConfigError
+from sphinxcontrib_cliche.diagnostics import Diagnostic, Level
+from sphinxcontrib_cliche.errors import ClicheError, ConfigError, RangeError
 from sphinxcontrib_cliche.loading import Report, load
+from sphinxcontrib_cliche.model.tables import table_histories
 from sphinxcontrib_cliche.render.changelog import changelog
-from sphinxcontrib_cliche.render.data import diagnostic_data, relative_path, revision_data
+from sphinxcontrib_cliche.render.data import (
+    diagnostic_data,
+    operation_data,
+    relative_path,
+    revision_data,
+)
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
+from sphinxcontrib_cliche.render.operations import describe
 from sphinxcontrib_cliche.render.text import heads_lines, history_lines
 from sphinxcontrib_cliche.source import rewrite
 
@@ -61,8 +68,7 @@ def heads(options: argparse.Namespace, target: Path, is_config: bool) -> int:
 
 def check(options: argparse.Namespace, target: Path, is_config: bool) -> int:
     report = load(target)
-    failing = Level.WARNING if options.strict else Level.ERROR
-    failed = bool(report.at_least(failing))
+    failed = any(_fails(d, options.strict) for d in report.diagnostics)
     if options.format == "json":
         payload = {
             "ok": not failed,
@@ -72,7 +78,7 @@ def check(options: argparse.Namespace, target: Path, is_config: bool) -> int:
         }
         out(json.dumps(payload, indent=2))
         return 1 if failed else 0
-    shown = Level.INFO if options.verbose else Level.WARNING
+    shown = Level.INFO if options.verbose or options.strict else Level.WARNING
     report_diagnostics(report.diagnostics, report.root, shown)
     history_ = report.history
     if failed:
@@ -81,6 +87,12 @@ def check(options: argparse.Namespace, target: Path, is_config: bool) -> int:
     head = history_.heads[0] if history_.heads else "none"
     out(f"cliche check: ok: {len(history_)} revisions, one head ({head}); {_counts(report)}")
     return 0
+
+
+def _fails(diagnostic: Diagnostic, strict: bool) -> bool:
+    if diagnostic.level is Level.ERROR:
+        return True
+    return strict and (diagnostic.level is Level.WARNING or diagnostic.code.info.strict)
 
 
 def _counts(report: Report) -> str:
@@ -212,6 +224,38 @@ def graph(options: argparse.Namespace, target: Path, is_config: bool) -> int:
     return 0
 
 
+def tables(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    report = load(target)
+    stories = table_histories(report.history)
+    if options.table:
+        if options.table not in stories:
+            known = ", ".join(stories) or "none"
+            raise RangeError(f"no revision touches table {options.table!r} (tables: {known})")
+        stories = {options.table: stories[options.table]}
+    if options.format == "json":
+        data = {
+            table: [
+                {
+                    "revision": change.node.revision,
+                    "message": change.node.record.message,
+                    "operations": [operation_data(op) for op in change.operations],
+                }
+                for change in changes
+            ]
+            for table, changes in stories.items()
+        }
+        out(json.dumps(data, indent=2))
+    else:
+        for table, changes in stories.items():
+            out(table)
+            for change in changes:
+                text = "; ".join(describe(op) for op in change.operations)
+                out(f"  {change.node.revision}  {text}")
+            out()
+    report_diagnostics(report.diagnostics, report.root, Level.WARNING)
+    return 0
+
+
 def _collapse(value: str) -> int | None:
     if value.lower() == "none":
         return None
@@ -269,4 +313,5 @@ COMMANDS: dict[str, Command] = {
     "revision": revision,
     "changelog": changelog_command,
     "graph": graph,
+    "tables": tables,
 }

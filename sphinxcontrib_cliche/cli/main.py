@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", type=Path, help=".dot/.gv, or .svg/.png/.pdf via dot"
     )
 
+    tables = _command(sub, "tables", "The history of each table: which revisions changed it.")
+    tables.add_argument("table", nargs="?", help="only this table")
+    tables.add_argument("--format", choices=("text", "json"), default="text")
+
     changelog = _command(sub, "changelog", "A migration changelog for release notes.")
     changelog.add_argument("-r", "--rev-range", metavar="RANGE")
     changelog.add_argument("--format", choices=("md", "rst", "json"), default="md")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from sphinxcontrib_cliche.model.history import Node
 from sphinxcontrib_cliche.render.data import revision_data
+from sphinxcontrib_cliche.render.operations import describe
 
 
 def changelog(
@@ -25,11 +26,22 @@ def changelog(
             lines.append(f"* ``{node.revision}``{when}: {_rst_text(message)}")
         else:
             lines.append(f"- `{node.revision}`{when}: {_md_text(message)}")
+        for operation in node.record.upgrade_ops:
+            text = describe(operation) + (" (destructive)" if operation.destructive else "")
+            if fmt == "rst":
+                lines.append(f"  * {_rst_code(text)}")
+            else:
+                lines.append(f"  - {text}")
     return "\n".join(lines) + "\n"
 
 
 def _md_text(text: str) -> str:
     return "".join(f"\\{c}" if c in "\\`*_{}[]<>#|" else c for c in text.replace("\n", " "))
+
+
+def _rst_code(text: str) -> str:
+    """Operation lines mark names with backticks; reST wants them doubled."""
+    return text.replace("`", "``")
 
 
 def _rst_text(text: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.model.history import Node
+from sphinxcontrib_cliche.render.operations import describe
+from sphinxcontrib_cliche.source.operations import Operation
 
 
 def relative_path(path: str | None, root: str) -> str | None:
@@ -37,7 +40,20 @@ def revision_data(node: Node, root: str) -> dict[str, Any]:
         "is_branchpoint": node.is_branchpoint,
         "is_mergepoint": node.is_mergepoint,
         "downgrade": record.downgrade.value,
+        "irreversible": record.irreversible,
+        "operations": [operation_data(op) for op in record.upgrade_ops],
+        "downgrade_operations": [operation_data(op) for op in record.downgrade_ops],
     }
+
+
+def operation_data(operation: Operation) -> dict[str, Any]:
+    """Every field of an operation, plus its readable line and whether it loses data."""
+    data = dataclasses.asdict(operation)
+    data["columns"] = [dataclasses.asdict(column) for column in operation.columns]
+    data["details"] = dict(operation.details)
+    data["description"] = describe(operation)
+    data["destructive"] = operation.destructive
+    return data
 
 
 def diagnostic_data(diagnostic: Diagnostic, root: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
+from sphinxcontrib_cliche.source import operations
 from sphinxcontrib_cliche.source.literals import (
     ConstantResolver,
     Dynamic,
@@ -143,6 +144,7 @@ def _record_from_tree(
     if doc_line is not None:
         lines["docstring"] = doc_line
     downgrade, downgrade_line = _downgrade_in(tree.body)
+    upgrade_ops, downgrade_ops = operations.extract(tree)
     if downgrade_line is not None:
         lines["downgrade"] = downgrade_line
     record = RevisionRecord(
@@ -155,6 +157,8 @@ def _record_from_tree(
         recovered_doc=recovered,
         create_date=_create_date(docstring or recovered or ""),
         downgrade=downgrade,
+        upgrade_ops=upgrade_ops,
+        downgrade_ops=downgrade_ops,
         lines=lines,
     )
     findings.extend(_docstring_mismatches(record))

@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 
+from sphinxcontrib_cliche.source.operations import Operation
+
 #: What ``down_revision`` / ``branch_labels`` / ``depends_on`` may hold once read:
 #: kept in the shape the file wrote (scalar or tuple) because Alembic's
 #: semantics depend on it (``depends_on = ""`` is not ``None`` to Alembic).
@@ -39,6 +41,8 @@ class RevisionRecord:
     recovered_doc: str | None = None
     create_date: dt.datetime | None = None
     downgrade: Downgrade = Downgrade.UNKNOWN
+    upgrade_ops: tuple[Operation, ...] = ()
+    downgrade_ops: tuple[Operation, ...] = ()
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     @property
@@ -71,6 +75,11 @@ class RevisionRecord:
         if self.recovered_doc:
             return self.recovered_doc.strip().split("\n\n", 1)[0]
         return ""
+
+    @property
+    def irreversible(self) -> bool:
+        """Its ``downgrade()`` is missing or does nothing."""
+        return self.downgrade in (Downgrade.MISSING, Downgrade.EMPTY)
 
     def line_of(self, name: str) -> int | None:
         return self.lines.get(name)

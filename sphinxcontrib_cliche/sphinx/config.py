@@ -69,9 +69,16 @@ CONFIG_VALUES = (
     ),
     ConfigValue(
         "cliche_operations",
-        False,
+        True,
         (bool,),
         "Default of the ``:operations:`` / ``:no-operations:`` options of ``cliche-history``.",
+    ),
+    ConfigValue(
+        "cliche_alembic_docs_url",
+        "https://alembic.sqlalchemy.org/en/latest/ops.html",
+        (str,),
+        "Alembic's Operation Reference, linked from each operation when ``alembic`` is not in "
+        "``intersphinx_mapping`` (with intersphinx, the links resolve through it).",
     ),
     ConfigValue(
         "cliche_loader",

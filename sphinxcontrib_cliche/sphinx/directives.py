@@ -10,18 +10,30 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from sphinxcontrib_cliche.errors import ClicheError
 from sphinxcontrib_cliche.loading import Loader, Report, analyse
 from sphinxcontrib_cliche.model.history import History, Node
+from sphinxcontrib_cliche.model.tables import table_histories
 from sphinxcontrib_cliche.render.dot import DIRECTIONS
 from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
+from sphinxcontrib_cliche.render.operations import reference_target
 from sphinxcontrib_cliche.source.locations import Locations, locate
+from sphinxcontrib_cliche.source.offline import revision_sql
+from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.sphinx.config import MULTIPLE_HEADS_POLICIES
-from sphinxcontrib_cliche.sphinx.doctree import RenderOptions, anchor, history_nodes
+from sphinxcontrib_cliche.sphinx.doctree import (
+    RenderOptions,
+    SqlRenderer,
+    anchor,
+    history_nodes,
+    table_anchor,
+    table_nodes,
+)
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
 from sphinxcontrib_cliche.sphinx.graph import graph_node
 from sphinxcontrib_cliche.sphinx.store import load_cached, source_key
@@ -49,6 +61,10 @@ OPTION_HELP = {
     "name": "The history's name in references (default: the config's folder name).",
     "no-index": "Render without anchors, index entries or inventory objects (a second copy).",
     "loader": "``static`` (default) or ``alembic`` (imports the revision files).",
+    "downgrade": "Also list each revision's downgrade operations.",
+    "sql": "Show the SQL Alembic's offline mode writes for each revision, for this dialect "
+    "(``sqlite``, ``postgresql``, ...). This runs env.py and the revision files: use it only "
+    "for histories you trust.",
     "collapse": "Draw runs of plain revisions longer than N as one box, or ``none`` "
     "(default: ``cliche_graph_collapse``).",
     "direction": "``newest-top`` (default), ``oldest-top``, ``left-right`` or ``right-left``.",
@@ -165,6 +181,8 @@ class HistoryDirective(HistorySourceDirective):
         "direction": _choice(tuple(DIRECTIONS)),
         "operations": directives.flag,
         "no-operations": directives.flag,
+        "downgrade": directives.flag,
+        "sql": directives.unchanged_required,
         "docstrings": _choice(("text", "rst")),
         "no-index": directives.flag,
     }
@@ -186,12 +204,52 @@ class HistoryDirective(HistorySourceDirective):
             index=index,
             display_path=_display_path(loaded.locations),
             parse_docstring=self._parse_rst if self.options.get("docstrings") == "rst" else None,
+            operation_link=self._operation_link if self._wants_operations() else None,
+            downgrade="downgrade" in self.options,
+            sql=self._sql_renderer(loaded.locations),
         )
         result: list[nodes.Node] = []
         if self._wants_graph() and shown:
             result.append(self.graph(history, shown, loaded.name))
         result.extend(history_nodes(shown, options))
         return result
+
+    def _wants_operations(self) -> bool:
+        if "no-operations" in self.options:
+            return False
+        return "operations" in self.options or bool(self.config.cliche_operations)
+
+    def _operation_link(self, operation: Operation, text: str) -> nodes.Node:
+        """Through intersphinx when the project maps ``alembic``, else a plain URL."""
+        target = reference_target(operation)
+        label = nodes.literal(text, text, classes=["cliche-op"])
+        mapping = getattr(self.config, "intersphinx_mapping", None) or {}
+        if "alembic" in mapping:
+            return addnodes.pending_xref(
+                "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
+            )
+        url = f"{self.config.cliche_alembic_docs_url}#{target}"
+        return nodes.reference("", "", label, refuri=url, internal=False)
+
+    def _sql_renderer(self, locations: Locations) -> SqlRenderer | None:
+        dialect = self.options.get("sql")
+        if not dialect:
+            return None
+        config_file = locations.config_file
+        if config_file is None:
+            self.warn(ClicheError(":sql: needs an alembic.ini or pyproject.toml"), "sql")
+            return None
+
+        def render(node: Node) -> tuple[str | None, str | None]:
+            try:
+                return revision_sql(config_file, node.revision, node.parents, dialect), None
+            except ClicheError as error:
+                logger.warning(
+                    "%s", error, type="cliche", subtype="sql", location=self.get_location()
+                )
+                return None, f"No SQL: {error}"
+
+        return render
 
     def _wants_graph(self) -> bool:
         if "no-graph" in self.options:
@@ -219,6 +277,43 @@ class HistoryDirective(HistorySourceDirective):
         container = nodes.container()
         self.state.nested_parse(StringList(text.splitlines(), source="docstring"), 0, container)
         return list(container.children)
+
+
+class TablesDirective(HistorySourceDirective):
+    """For every table the history touches, the revisions that changed it, oldest first."""
+
+    option_spec: ClassVar[dict[str, Callable[[str], Any]]] = {
+        **HistorySourceDirective.common_options,
+        "no-index": directives.flag,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            loaded = self.load()
+            shown = {node.revision for node in self.select(loaded.report.history)}
+        except ClicheError as error:
+            return self.warn(error, "config")
+        index = "no-index" not in self.options
+        result: list[nodes.Node] = []
+        for table, changes in table_histories(loaded.report.history).items():
+            changes = tuple(change for change in changes if change.node.revision in shown)
+            if not changes:
+                continue
+            ident = table_anchor(loaded.name, table)
+            if index:
+                obj = RevisionObject(self.env.docname, ident, f"table {table}")
+                loaded.domain.note_table(loaded.name, table, obj)
+            options = RenderOptions(
+                name=loaded.name,
+                index=index,
+                display_path=_display_path(loaded.locations),
+                operation_link=self._plain_link,
+            )
+            result.extend(table_nodes(table, changes, ident, options))
+        return result
+
+    def _plain_link(self, operation: Operation, text: str) -> nodes.Node:
+        return nodes.Text(text)
 
 
 class GraphDirective(HistorySourceDirective):

@@ -17,12 +17,19 @@ from docutils import nodes
 from sphinx import addnodes
 
 from sphinxcontrib_cliche.model.history import Node
+from sphinxcontrib_cliche.model.tables import TableChange
+from sphinxcontrib_cliche.render.operations import segments
+from sphinxcontrib_cliche.source.operations import Operation
 
 _HEADER_LINE = re.compile(r"^(Revision ID|Revises|Create Date):", re.MULTILINE)
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 #: Parses docstring text as reST for ``:docstrings: rst``; text otherwise.
 DocParser = Callable[[str], list[nodes.Node]]
+#: Makes the link from an operation's name to Alembic's Operation Reference.
+OperationLink = Callable[[Operation, str], nodes.Node]
+#: The SQL of a revision (``:sql:``), or an error message to show instead.
+SqlRenderer = Callable[[Node], "tuple[str | None, str | None]"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,47 @@ class RenderOptions:
     index: bool
     display_path: Callable[[str], str]
     parse_docstring: DocParser | None = None
+    operation_link: OperationLink | None = None  # None: operations are not listed
+    downgrade: bool = False
+    sql: SqlRenderer | None = None
+
+
+def table_anchor(history: str, table: str) -> str:
+    return f"cliche-{_UNSAFE_ID_CHARS.sub('-', history)}-table-{_UNSAFE_ID_CHARS.sub('-', table)}"
+
+
+def table_nodes(
+    table: str, changes: Sequence[TableChange], ident: str, options: RenderOptions
+) -> list[nodes.Node]:
+    """A table's story: each revision that touched it (a link) and what it did."""
+    desc = addnodes.desc(
+        domain="cliche",
+        objtype="table",
+        desctype="table",
+        noindex=not options.index,
+        classes=["cliche", "table", "cliche-table"],
+    )
+    signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
+    signature += addnodes.desc_name(table, table)
+    desc += signature
+    items = nodes.bullet_list(classes=["cliche-table-changes"])
+    for change in changes:
+        paragraph = nodes.paragraph()
+        paragraph += _refs([change.node.revision], options)
+        paragraph += nodes.Text(" \u2014 ")
+        for index, operation in enumerate(change.operations):
+            if index:
+                paragraph += nodes.Text("; ")
+            paragraph.extend(operation_nodes(operation, options))
+        classes = ["cliche-destructive"] if any(o.destructive for o in change.operations) else []
+        items += nodes.list_item("", paragraph, classes=classes)
+    desc += addnodes.desc_content("", items)
+    result: list[nodes.Node] = []
+    if options.index:
+        entry = ("single", f"{table} (database table)", ident, "", None)
+        result.append(addnodes.index(entries=[entry]))
+    result.append(desc)
+    return result
 
 
 def anchor(history: str, revision: str) -> str:
@@ -48,7 +96,7 @@ def history_nodes(shown: Sequence[Node], options: RenderOptions) -> list[nodes.N
 def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     record = node.record
     ident = anchor(options.name, node.revision)
-    marks = [f"cliche-{mark}" for mark in node.marks]
+    marks = [f"cliche-{mark}" for mark in _marks_of(node)]
     desc = addnodes.desc(
         domain="cliche",
         objtype="revision",
@@ -59,7 +107,7 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
     signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
     signature += addnodes.desc_name(node.revision, node.revision)
-    if node.marks:
+    if _marks_of(node):
         signature += nodes.Text(" ")
         signature += _marks(node)
     message = record.message or "(no message)"
@@ -69,6 +117,7 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     content = addnodes.desc_content()
     content += _fields(node, options)
     content.extend(_docstring(node, options))
+    content.extend(_sql(node, options))
     desc += content
     result: list[nodes.Node] = []
     if options.index:
@@ -86,12 +135,17 @@ def _marks(node: Node) -> nodes.inline:
     punctuation is hidden by the style sheet and the marks become badges."""
     marks = nodes.inline(classes=["cliche-marks"])
     marks += _punctuation("(")
-    for index, mark in enumerate(node.marks):
+    for index, mark in enumerate(_marks_of(node)):
         if index:
             marks += _punctuation(", ")
         marks += nodes.inline(mark, mark, classes=["cliche-mark", f"cliche-mark-{mark}"])
     marks += _punctuation(")")
     return marks
+
+
+def _marks_of(node: Node) -> tuple[str, ...]:
+    """The graph's marks, and ``irreversible`` for a revision that cannot be undone."""
+    return (*node.marks, "irreversible") if node.record.irreversible else node.marks
 
 
 def _punctuation(text: str) -> nodes.inline:
@@ -112,7 +166,71 @@ def _fields(node: Node, options: RenderOptions) -> nodes.field_list:
         fields += _field("Created", [nodes.Text(created)])
     path = options.display_path(record.path)
     fields += _field("File", [nodes.literal(path, path)])
+    if options.operation_link is not None:
+        if record.upgrade_ops:
+            fields += _operations_field("Operations", record.upgrade_ops, options)
+        if options.downgrade and record.downgrade_ops:
+            fields += _operations_field("Downgrade", record.downgrade_ops, options)
     return fields
+
+
+def _operations_field(
+    name: str, operations: Sequence[Operation], options: RenderOptions
+) -> nodes.field:
+    items = nodes.bullet_list(classes=["cliche-operations"])
+    for operation in operations:
+        classes = ["cliche-operation"]
+        if operation.destructive:
+            classes.append("cliche-destructive")
+        if operation.dynamic:
+            classes.append("cliche-dynamic")
+        paragraph = nodes.paragraph()
+        paragraph.extend(operation_nodes(operation, options))
+        if operation.destructive:
+            paragraph += nodes.inline(" (destructive)", " (destructive)", classes=["cliche-loss"])
+        items += nodes.list_item("", paragraph, classes=classes)
+    body = nodes.field_body("", items)
+    return nodes.field("", nodes.field_name(name, name), body)
+
+
+def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.Node]:
+    """An operation's line: its name linked to Alembic's docs, its tables to their history."""
+    result: list[nodes.Node] = []
+    for kind, text in segments(operation):
+        if kind == "op" and options.operation_link is not None:
+            result.append(options.operation_link(operation, text))
+        elif kind == "table":
+            result.append(_table_ref(text, options.name))
+        elif kind == "code":
+            result.append(nodes.literal(text, text))
+        else:
+            result.append(nodes.Text(text))
+    return result
+
+
+def _table_ref(table: str, history: str) -> nodes.Node:
+    xref = addnodes.pending_xref(
+        "",
+        nodes.literal(table, table, classes=["xref", "cliche", "cliche-table"]),
+        refdomain="cliche",
+        reftype="table",
+        reftarget=f"{history}:{table}",
+        refexplicit=True,
+        refwarn=False,
+    )
+    xref["cliche-quiet"] = True  # links when a cliche-tables lists the table
+    return xref
+
+
+def _sql(node: Node, options: RenderOptions) -> list[nodes.Node]:
+    if options.sql is None:
+        return []
+    sql, problem = options.sql(node)
+    if problem:
+        return [nodes.paragraph(problem, problem, classes=["cliche-sql-error"])]
+    if not sql:
+        return []
+    return [nodes.literal_block(sql, sql, language="sql", classes=["cliche-sql"])]
 
 
 def _field(name: str, body: list[nodes.Node]) -> nodes.field:

@@ -57,15 +57,18 @@ class ClicheDomain(Domain):
     label = "Alembic"
     object_types: ClassVar[dict[str, ObjType]] = {
         "revision": ObjType("revision", "rev"),
+        "table": ObjType("table", "table"),
     }
     roles: ClassVar[dict[str, XRefRole]] = {  # type: ignore[assignment]
         # a dangling :cliche:rev: warns even without -n: a wrong id is a real mistake
         "rev": XRefRole(warn_dangling=True),
+        "table": XRefRole(warn_dangling=True),
     }
     #: bumped whenever the shape of the data below changes
-    data_version = 1
+    data_version = 2
     initial_data: ClassVar[dict[str, Any]] = {
         "revisions": {},  # (history name, id) -> RevisionObject
+        "tables": {},  # (history name, table) -> RevisionObject of its cliche-tables entry
         "aliases": {},  # (history name, label or label@head) -> id
         "usages": {},  # docname -> [Usage]
         "snapshots": {},  # source key -> CachedHistory
@@ -75,6 +78,14 @@ class ClicheDomain(Domain):
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:
         return self.data["revisions"]  # type: ignore[no-any-return]
+
+    @property
+    def tables(self) -> dict[tuple[str, str], RevisionObject]:
+        return self.data["tables"]  # type: ignore[no-any-return]
+
+    def store(self, typ: str) -> dict[tuple[str, str], RevisionObject]:
+        """The objects of a role or object type: ``rev``/``revision`` or ``table``."""
+        return self.tables if typ == "table" else self.revisions
 
     @property
     def aliases(self) -> dict[tuple[str, str], str]:
@@ -94,10 +105,10 @@ class ClicheDomain(Domain):
 
     def note_revision(self, history: str, revision: str, obj: RevisionObject) -> None:
         """Record a canonical place; the first document (by name) wins, silently."""
-        key = (history, revision)
-        current = self.revisions.get(key)
-        if current is None or obj.docname < current.docname:
-            self.revisions[key] = obj
+        _note(self.revisions, (history, revision), obj)
+
+    def note_table(self, history: str, table: str, obj: RevisionObject) -> None:
+        _note(self.tables, (history, table), obj)
 
     def note_alias(self, history: str, alias: str, revision: str) -> None:
         self.aliases[(history, alias)] = revision
@@ -106,9 +117,10 @@ class ClicheDomain(Domain):
         self.usages.setdefault(usage.docname, []).append(usage)
 
     def clear_doc(self, docname: str) -> None:
-        for key, obj in list(self.revisions.items()):
-            if obj.docname == docname:
-                del self.revisions[key]
+        for store in (self.revisions, self.tables):
+            for key, obj in list(store.items()):
+                if obj.docname == docname:
+                    del store[key]
         self.usages.pop(docname, None)
         live = {(usage.name, usage.source_key) for uses in self.usages.values() for usage in uses}
         names = {name for name, _ in live}
@@ -117,9 +129,10 @@ class ClicheDomain(Domain):
 
     def merge_domaindata(self, docnames: Iterable[str], otherdata: dict[str, Any]) -> None:
         wanted = set(docnames)
-        for key, obj in otherdata["revisions"].items():
-            if obj.docname in wanted:
-                self.note_revision(key[0], key[1], obj)
+        for name in ("revisions", "tables"):
+            for key, obj in otherdata[name].items():
+                if obj.docname in wanted:
+                    _note(self.data[name], key, obj)
         self.aliases.update(otherdata["aliases"])
         for docname, uses in otherdata["usages"].items():
             if docname in wanted:
@@ -129,15 +142,19 @@ class ClicheDomain(Domain):
         for key, count in otherdata["reads"].items():
             self.reads[key] = max(self.reads.get(key, 0), count)
 
-    def find(self, target: str) -> tuple[str, str] | None:
-        """The (history, id) a reference names, if exactly one matches."""
-        candidates = self.candidates(target)
+    def find(self, target: str, typ: str = "rev") -> tuple[str, str] | None:
+        """The (history, name) a reference names, if exactly one matches."""
+        candidates = self.candidates(target, typ)
         return candidates[0] if len(candidates) == 1 else None
 
-    def candidates(self, target: str) -> list[tuple[str, str]]:
-        """Every (history, id) a reference could name, sorted."""
+    def candidates(self, target: str, typ: str = "rev") -> list[tuple[str, str]]:
+        """Every (history, name) a reference could name, sorted."""
         history, _, ident = target.rpartition(":")
-        return sorted({key for key in self._matches(ident) if not history or key[0] == history})
+        if typ == "table":
+            matches: Iterable[tuple[str, str]] = (k for k in self.tables if k[1] == ident)
+        else:
+            matches = self._matches(ident)
+        return sorted({key for key in matches if not history or key[0] == history})
 
     def _matches(self, ident: str) -> Iterator[tuple[str, str]]:
         exact = [key for key in self.revisions if key[1] == ident]
@@ -161,8 +178,8 @@ class ClicheDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
-        found = self.find(target)
-        obj = self.revisions.get(found) if found else None
+        found = self.find(target, typ)
+        obj = self.store(typ).get(found) if found else None
         if obj is None:
             return None  # reported by warn_missing_revision
         return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
@@ -176,12 +193,16 @@ class ClicheDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> list[tuple[str, nodes.reference]]:
-        found = self.find(target)
-        obj = self.revisions.get(found) if found else None
-        if obj is None:
-            return []
-        ref = make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
-        return [("cliche:rev", ref)]
+        results = []
+        for typ in ("rev", "table"):
+            found = self.find(target, typ)
+            obj = self.store(typ).get(found) if found else None
+            if obj is not None:
+                ref = make_refnode(
+                    builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message
+                )
+                results.append((f"cliche:{typ}", ref))
+        return results
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
         short_counts: dict[str, int] = {}
@@ -191,6 +212,16 @@ class ClicheDomain(Domain):
             yield (f"{history}:{revision}", revision, "revision", obj.docname, obj.anchor, 1)
             if short_counts[revision] == 1:
                 yield (revision, revision, "revision", obj.docname, obj.anchor, 2)
+        for (history, table), obj in sorted(self.tables.items()):
+            yield (f"{history}:{table}", table, "table", obj.docname, obj.anchor, 1)
+
+
+def _note(
+    store: dict[tuple[str, str], RevisionObject], key: tuple[str, str], obj: RevisionObject
+) -> None:
+    current = store.get(key)
+    if current is None or obj.docname < current.docname:
+        store[key] = obj
 
 
 def warn_missing_revision(app: Sphinx, domain: Domain, node: pending_xref) -> bool | None:
@@ -204,13 +235,17 @@ def warn_missing_revision(app: Sphinx, domain: Domain, node: pending_xref) -> bo
     if node.get("cliche-quiet"):
         return True
     target = node["reftarget"]
-    candidates = domain.candidates(target)
+    typ = node.get("reftype", "rev")
+    candidates = domain.candidates(target, typ)
+    what = "table" if typ == "table" else "revision"
     if candidates:
-        names = ", ".join(f"{history}:{revision}" for history, revision in candidates)
+        names = ", ".join(f"{history}:{name}" for history, name in candidates)
         why = f"is ambiguous: it could be {names}; write one of those"
+    elif typ == "table":
+        why = "is not a table listed by any cliche-tables"
     else:
         why = "is not a revision rendered by any cliche-history (nor a label or unique prefix)"
     logger.warning(
-        "Alembic revision %r %s", target, why, type="cliche", subtype="ref", location=node
+        "Alembic %s %r %s", what, target, why, type="cliche", subtype="ref", location=node
     )
     return True

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
 from sphinxcontrib_cliche.sphinx import config, gate, graph
-from sphinxcontrib_cliche.sphinx.directives import GraphDirective, HistoryDirective
+from sphinxcontrib_cliche.sphinx.directives import (
+    GraphDirective,
+    HistoryDirective,
+    TablesDirective,
+)
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, warn_missing_revision
 
 if TYPE_CHECKING:
@@ -30,6 +34,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_domain(ClicheDomain)
     app.add_directive("cliche-history", HistoryDirective)
     app.add_directive("cliche-graph", GraphDirective)
+    app.add_directive("cliche-tables", TablesDirective)
     graph.register(app)
     app.add_css_file("cliche.css")
     app.connect("builder-inited", _add_static)
