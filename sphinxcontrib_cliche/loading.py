@@ -36,12 +36,14 @@ class Report:
         return tuple(d for d in self.diagnostics if d.level >= level)
 
 
-def read_snapshot(locations: Locations, loader: Loader = Loader.STATIC) -> SourceSnapshot:
+def read_snapshot(
+    locations: Locations, loader: Loader = Loader.STATIC, *, with_operations: bool = True
+) -> SourceSnapshot:
     if loader is Loader.ALEMBIC:
         from sphinxcontrib_cliche.source.importing import import_history_files
 
         return import_history_files(locations)
-    return read_history_files(locations)
+    return read_history_files(locations, with_operations=with_operations)
 
 
 def analyse(snapshot: SourceSnapshot) -> Report:
@@ -57,7 +59,8 @@ def load(
     loader: Loader = Loader.STATIC,
     recursive: bool = False,
     source_paths: tuple[str, ...] = (),
+    with_operations: bool = True,
 ) -> Report:
     """Read the history at ``path`` (config file or folder) and check it."""
     locations = locate(path, recursive=recursive, source_paths=source_paths)
-    return analyse(read_snapshot(locations, loader))
+    return analyse(read_snapshot(locations, loader, with_operations=with_operations))

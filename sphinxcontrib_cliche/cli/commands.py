@@ -45,7 +45,7 @@ def run(options: argparse.Namespace, target: Path, is_config: bool) -> int:
 
 
 def history(options: argparse.Namespace, target: Path, is_config: bool) -> int:
-    report = load(target)
+    report = load(target, with_operations=False)
     nodes = report.history.range(options.rev_range)
     if options.format == "json":
         data = [revision_data(node, report.root) for node in nodes]
@@ -58,7 +58,7 @@ def history(options: argparse.Namespace, target: Path, is_config: bool) -> int:
 
 
 def heads(options: argparse.Namespace, target: Path, is_config: bool) -> int:
-    report = load(target)
+    report = load(target, with_operations=False)
     nodes = [report.history.get(head) for head in report.history.heads]
     for line in heads_lines(nodes, verbose=options.verbose):
         out(line)
@@ -205,7 +205,7 @@ def changelog_command(options: argparse.Namespace, target: Path, is_config: bool
 
 
 def graph(options: argparse.Namespace, target: Path, is_config: bool) -> int:
-    report = load(target)
+    report = load(target, with_operations=False)
     nodes = report.history.range(options.rev_range)
     collapse = _collapse(options.collapse)
     output: Path | None = options.output

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.errors import RangeError
+from sphinxcontrib_cliche.model.order import ancestor_masks, topological_order
 from sphinxcontrib_cliche.model.repair import repair
 from sphinxcontrib_cliche.source.records import RevisionRecord
 
@@ -83,7 +84,11 @@ class History:
         self._map = _revision_map(usable)
         self._nodes = {node.revision: node for node in _nodes(self._map, usable)}
         self._load_index = {record.revision: index for index, record in enumerate(usable)}
-        self.order: tuple[str, ...] = _history_order(self._map) if usable else ()
+        self._revisions = {r.revision: _get(self._map, r.revision) for r in usable}
+        self._masks = ancestor_masks(self._revisions) if usable else {}
+        self.order: tuple[str, ...] = (
+            tuple(self._sorted(self._revisions, self._map._real_heads)) if usable else ()
+        )
         self.heads: tuple[str, ...] = tuple(self._map.heads) if usable else ()
         self.bases: tuple[str, ...] = tuple(self._map.bases) if usable else ()
         self.diagnostics: tuple[Diagnostic, ...] = (*diagnostics, *findings)
@@ -153,19 +158,20 @@ class History:
         base, head = spec.strip().split(":", 1)
         if "current" in (base, head):
             raise RangeError("'current' needs a database; use `cliche history` with -c")
-        return tuple(
-            self._nodes[r.revision] for r in self._iterate(head or "heads", base or "base")
-        )
+        return tuple(self._nodes[r] for r in self._iterate(head or "heads", base or "base"))
 
-    def _iterate(self, upper: str, lower: str) -> list[Revision]:
+    def _sorted(self, wanted: Iterable[str], heads: Iterable[str]) -> list[str]:
+        return topological_order(self._revisions, self._masks, wanted, tuple(heads))
+
+    def _iterate(self, upper: str, lower: str) -> list[str]:
+        """``iterate_revisions(upper, lower, inclusive=True)``, sorted in linear time."""
         from alembic.script import revision as alembic_revision
 
         try:
-            return list(
-                self._map.iterate_revisions(
-                    upper, lower, inclusive=True, assert_relative_length=False
-                )
+            needs, heads = self._map._collect_upgrade_revisions(
+                upper, lower, inclusive=True, implicit_base=False, assert_relative_length=False
             )
+            return self._sorted((r.revision for r in needs), (h.revision for h in heads))
         except alembic_revision.RangeNotAncestorError:
             raise RangeError(
                 f"Requested range {lower}:{upper} does not refer to ancestor/descendant "
@@ -229,11 +235,7 @@ def _nodes(revision_map: RevisionMap, records: Sequence[RevisionRecord]) -> Iter
         )
 
 
-def _history_order(revision_map: RevisionMap) -> tuple[str, ...]:
-    """The order of ``alembic history``: ``walk_revisions("base", "heads")``."""
-    return tuple(
-        r.revision
-        for r in revision_map.iterate_revisions(
-            "heads", "base", inclusive=True, assert_relative_length=False
-        )
-    )
+def _get(revision_map: RevisionMap, revision: str) -> Revision:
+    found = revision_map.get_revision(revision)
+    assert found is not None  # every usable record is in the map
+    return found

@@ -158,7 +158,12 @@ def _op_imports(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
     """Local names bound to ``alembic.op``, and bare names of its functions."""
     names: set[str] = set()
     bare: dict[str, str] = {}
-    for stmt in ast.walk(tree):
+    # module-level imports, and those at the top of a function (never deeper)
+    statements = [*tree.body]
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            statements.extend(stmt.body)
+    for stmt in statements:
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "alembic":
             names.update(a.asname or a.name for a in stmt.names if a.name == "op")
         elif isinstance(stmt, ast.ImportFrom) and stmt.module == "alembic.op":

@@ -61,12 +61,15 @@ class _Unusable(Exception):
         self.diagnostic = diagnostic
 
 
-def read_revision_file(path: Path, resolver: ConstantResolver | None = None) -> FileReading:
+def read_revision_file(
+    path: Path, resolver: ConstantResolver | None = None, *, with_operations: bool = True
+) -> FileReading:
     """Read ``path`` as Alembic would import it, without importing it."""
     findings: list[Diagnostic] = []
     try:
         text = decode_source(path)
-        record = _record_from_tree(path, _parse(path, text), resolver, findings)
+        tree = _parse(path, text)
+        record = _record_from_tree(path, tree, resolver, findings, with_operations)
     except _Unusable as unusable:
         return FileReading(None, (unusable.diagnostic, *findings))
     return FileReading(record, tuple(findings))
@@ -134,6 +137,7 @@ def _record_from_tree(
     tree: ast.Module,
     resolver: ConstantResolver | None,
     findings: list[Diagnostic],
+    with_operations: bool = True,
 ) -> RevisionRecord:
     values, lines = _module_assignments(path, tree, resolver, findings)
     revision = _revision_id(path, values, lines)
@@ -144,7 +148,7 @@ def _record_from_tree(
     if doc_line is not None:
         lines["docstring"] = doc_line
     downgrade, downgrade_line = _downgrade_in(tree.body)
-    upgrade_ops, downgrade_ops = operations.extract(tree)
+    upgrade_ops, downgrade_ops = operations.extract(tree) if with_operations else ((), ())
     if downgrade_line is not None:
         lines["downgrade"] = downgrade_line
     record = RevisionRecord(

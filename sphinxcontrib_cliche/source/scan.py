@@ -47,8 +47,12 @@ class SourceSnapshot:
     folders: tuple[str, ...]
 
 
-def read_history_files(locations: Locations) -> SourceSnapshot:
-    """Read every revision file of ``locations`` statically."""
+def read_history_files(locations: Locations, *, with_operations: bool = True) -> SourceSnapshot:
+    """Read every revision file of ``locations`` statically.
+
+    ``with_operations=False`` skips reading ``upgrade()``/``downgrade()`` for
+    callers that only need the graph (it is most of the reading time).
+    """
     resolver = ConstantResolver(locations.source_paths)
     records: list[RevisionRecord] = []
     diagnostics: list[Diagnostic] = []
@@ -58,7 +62,7 @@ def read_history_files(locations: Locations) -> SourceSnapshot:
         stamp = _stamp(path)
         if stamp is not None:
             stamps.append(stamp)
-        reading = read_revision_file(path, resolver)
+        reading = read_revision_file(path, resolver, with_operations=with_operations)
         diagnostics.extend(reading.diagnostics)
         if reading.record is not None:
             records.append(reading.record)
