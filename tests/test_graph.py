@@ -177,7 +177,11 @@ def graph_app(make_app: Any, tmp_path: Path) -> Any:
     def build(buildername: str = "html", **overrides: Any) -> Any:
         srcdir = tmp_path / f"src-{buildername}"
         shutil.copytree(ROOTS / "test-graph", srcdir)
-        settings = {"cliche_config": str(MIGRATIONS / "alembic.ini"), **overrides}
+        settings = {
+            "cliche_config": str(MIGRATIONS / "alembic.ini"),
+            "show_warning_types": True,
+            **overrides,
+        }
         app = make_app(buildername, srcdir=srcdir, confoverrides=settings)
         app.build()
         return app

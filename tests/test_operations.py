@@ -144,7 +144,11 @@ def ops_app(make_app: Any, tmp_path: Path) -> Any:
         srcdir.mkdir(exist_ok=True)
         (srcdir / "conf.py").write_text('project = "ops"\nextensions = ["sphinxcontrib_cliche"]\n')
         (srcdir / "index.rst").write_text(index)
-        settings = {"cliche_config": str(MIGRATIONS / "alembic.ini"), **overrides}
+        settings = {
+            "cliche_config": str(MIGRATIONS / "alembic.ini"),
+            "show_warning_types": True,
+            **overrides,
+        }
         app = make_app("html", srcdir=srcdir, confoverrides=settings)
         app.build()
         return app

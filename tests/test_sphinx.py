@@ -23,6 +23,9 @@ SEED_ORDER = ["2d8e07def2", "1ed82ef0071", "1344c33541b", "2d8b17e13d1", "27e81e
 
 pytestmark = pytest.mark.sphinx
 
+#: Sphinx 7.4 prints a warning's [type.subtype] only when asked (the default from 8.0).
+SHOW_TYPES = {"show_warning_types": True}
+
 
 @pytest.fixture(scope="session")
 def rootdir() -> Path:
@@ -45,7 +48,7 @@ def build(make_app: Callable[..., Any], tmp_path: Path) -> Builder:
         srcdir = tmp_path / f"src-{root}"
         if not srcdir.exists():
             shutil.copytree(ROOTS / f"test-{root}", srcdir)
-        overrides = dict(kwargs.pop("confoverrides", {}))
+        overrides = {**SHOW_TYPES, **kwargs.pop("confoverrides", {})}
         if config is not None:
             overrides.setdefault("cliche_config", str(config))
         app = make_app(buildername, srcdir=srcdir, confoverrides=overrides, **kwargs)
@@ -371,7 +374,7 @@ def test_parallel_build_is_identical(
     parallel = make_app(
         "html",
         srcdir=srcdir,
-        confoverrides={"cliche_config": str(MIGRATIONS / "alembic.ini")},
+        confoverrides={**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")},
         parallel=2,
     )
     parallel.build()
@@ -387,7 +390,7 @@ def test_second_build_reads_nothing(build: Builder, make_app: Callable[..., Any]
     again = make_app(
         "html",
         srcdir=Path(app.srcdir),
-        confoverrides={"cliche_config": str(MIGRATIONS / "alembic.ini")},
+        confoverrides={**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")},
         freshenv=False,
     )
     assert list(again.builder.get_outdated_docs()) == []
@@ -399,7 +402,7 @@ def test_second_build_reads_nothing(build: Builder, make_app: Callable[..., Any]
 def test_incremental_edit_add_delete(
     build: Builder, make_app: Callable[..., Any], migrations_copy: Path
 ) -> None:
-    config = {"cliche_config": str(migrations_copy / "alembic.ini")}
+    config = {**SHOW_TYPES, "cliche_config": str(migrations_copy / "alembic.ini")}
     app = build("history", config=migrations_copy / "alembic.ini")
     srcdir = Path(app.srcdir)
 
