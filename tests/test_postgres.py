@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from postgres import postgres_server, postgres_url  # noqa: F401 - fixtures
 
 from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.source.offline import revision_sql
