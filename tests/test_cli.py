@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,7 @@ def _database(migrations: Path) -> Path:
 
 
 def _columns(database: Path, table: str) -> set[str]:
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection:
         return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
@@ -137,7 +138,7 @@ def test_seed_scenario_end_to_end(migrations_copy: Path, capsys, monkeypatch) ->
     assert "nationality" in _columns(_database(migrations_copy), "people")
 
     assert run(capsys, "downgrade", "base", "-c", ini)[0] == 0
-    with sqlite3.connect(_database(migrations_copy)) as connection:
+    with closing(sqlite3.connect(_database(migrations_copy))) as connection:
         tables = {
             n for (n,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from alembic import command
@@ -10,13 +11,13 @@ from alembic.config import Config
 
 
 def _tables(database: Path) -> set[str]:
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
 
 
 def _columns(database: Path, table: str) -> set[str]:
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection:
         return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
 
 
@@ -29,7 +30,7 @@ def test_upgrade_head_then_downgrade_base(migrations_copy: Path, tmp_path: Path)
     command.upgrade(config, "head")
     assert {"people", "teams", "team_memberships", "alembic_version"} <= _tables(database)
     assert {"dod", "nationality"} <= _columns(database, "people")
-    with sqlite3.connect(database) as connection:
+    with closing(sqlite3.connect(database)) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
             ("2d8e07def2",)
         ]

@@ -126,6 +126,16 @@ def _revision_paths(
                     )
                 )
                 continue
+            if path.is_symlink() and not real.exists():
+                diagnostics.append(
+                    Diagnostic(
+                        str(path),
+                        None,
+                        Code.UNREADABLE_FILE,
+                        f"symbolic link to {real}, which does not exist (any more)",
+                    )
+                )
+                continue
             if real in seen:
                 diagnostics.append(
                     Diagnostic(

@@ -8,10 +8,10 @@ holds, every time.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
+from docutils import nodes
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
@@ -97,22 +97,24 @@ def check_histories(app: Sphinx, env: BuildEnvironment) -> None:
 
 def _warn(diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
-        location = None
-        if diagnostic.path is not None:
-            location = _shown(diagnostic.path)
-            if diagnostic.line is not None:
-                location = f"{location}:{diagnostic.line}"
         logger.warning(
             "[%s] %s",
             diagnostic.code.value,
             diagnostic.message,
             type="cliche",
             subtype=diagnostic.code.value,
-            location=location,
+            location=_file_location(diagnostic),
         )
 
 
-def _shown(path: str) -> str:
-    """Paths in warnings: relative to where the build runs, when that is shorter."""
-    relative = os.path.relpath(path)
-    return relative if not relative.startswith("../..") else path
+def _file_location(diagnostic: Diagnostic) -> nodes.Node | None:
+    """The revision file (and line) as a warning location.
+
+    Sphinx reads a location string without a colon as a docname, so a file
+    outside the project is handed over the way a node carries its source.
+    """
+    if diagnostic.path is None:
+        return None
+    node = nodes.Element()
+    node.source, node.line = diagnostic.path, diagnostic.line
+    return node
