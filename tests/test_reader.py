@@ -219,3 +219,60 @@ def test_crlf_bom_and_latin1(write_revision) -> None:
     latin_record = read_revision_file(latin).record
     assert latin_record is not None
     assert latin_record.doc == "Café"
+
+
+# --- the header fast path agrees with the full reader, or steps aside -----------------
+
+
+def _fields(reading):  # type: ignore[no-untyped-def]
+    record = reading.record
+    if record is None:
+        return None
+    return (
+        record.revision,
+        record.down_revision,
+        record.branch_labels,
+        record.depends_on,
+        record.docstring,
+        record.create_date,
+        record.line_of("revision"),
+        record.line_of("down_revision"),
+        record.line_of("docstring"),
+    )
+
+
+def test_header_path_agrees_with_the_full_reader_on_generated_files(tmp_path: Path) -> None:
+    from sphinxcontrib_cliche.testing.histories import Shape, generate
+
+    folder = generate(4, Shape(revisions=300, label=0.3, depends=0.2, body_ops=2)).write(tmp_path)
+    for path in sorted((folder / "versions").glob("*.py")):
+        fast = read_revision_file(path, with_operations=False)
+        full = read_revision_file(path, with_operations=True)
+        assert _fields(fast) == _fields(full), path.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an assignment that is really inside a string
+        '"""Doc"""\nx = """\nrevision = \'fake\'\n"""\nrevision = "real"\ndown_revision = None\n',
+        # a continuation line inside brackets
+        '"""Doc"""\nsettings = dict(\nrevision = "fake")\nrevision = "real"\ndown_revision = None\n',
+        # assigned in a block: dynamic, which only the full reader can tell
+        '"""Doc"""\nimport os\nrevision = "real"\nif os.environ.get("X"):\n    down_revision = "a"\nelse:\n    down_revision = None\n',
+        # an imported constant
+        '"""Doc"""\nfrom app import cli\nrevision = "real"\ndown_revision = cli.PARENT\n',
+        # a parenthesised string is a string
+        '"""Doc"""\nrevision = ("real")\ndown_revision = ("parent")\n',
+        # escapes in the docstring
+        '"""Caf\\u00e9 \\\\ done"""\nrevision = "real"\ndown_revision = None\n',
+    ],
+)
+def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
+    path = write_revision("r.py", text=text)
+    fast = read_revision_file(path, with_operations=False)
+    full = read_revision_file(path, with_operations=True)
+    assert _fields(fast) == _fields(full)
+    assert [d.code for d in fast.diagnostics] == [
+        d.code for d in full.diagnostics if d.code != Code.MISSING_DOWNGRADE
+    ]

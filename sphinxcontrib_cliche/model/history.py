@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.errors import RangeError
+from sphinxcontrib_cliche.model.engine import RevisionGraph
 from sphinxcontrib_cliche.model.order import ancestor_masks, topological_order
 from sphinxcontrib_cliche.model.repair import repair
 from sphinxcontrib_cliche.source.records import RevisionRecord
@@ -81,17 +82,24 @@ class History:
         self, records: Sequence[RevisionRecord], diagnostics: Iterable[Diagnostic] = ()
     ) -> None:
         usable, findings = repair(records)
-        self._map = _revision_map(usable)
-        self._nodes = {node.revision: node for node in _nodes(self._map, usable)}
+        self._usable = usable
+        self._alembic: RevisionMap | None = None  # built on demand, for ranges and prefixes
+        graph = RevisionGraph(usable)
+        self._revisions = graph.revisions
+        self._nodes = {node.revision: node for node in _nodes(graph, usable)}
         self._load_index = {record.revision: index for index, record in enumerate(usable)}
-        self._revisions = {r.revision: _get(self._map, r.revision) for r in usable}
-        self._masks = ancestor_masks(self._revisions) if usable else {}
-        self.order: tuple[str, ...] = (
-            tuple(self._sorted(self._revisions, self._map._real_heads)) if usable else ()
-        )
-        self.heads: tuple[str, ...] = tuple(self._map.heads) if usable else ()
-        self.bases: tuple[str, ...] = tuple(self._map.bases) if usable else ()
+        self._masks = ancestor_masks(self._revisions)
+        self.order: tuple[str, ...] = tuple(self._sorted(self._revisions, graph._real_heads))
+        self.heads: tuple[str, ...] = graph.heads
+        self.bases: tuple[str, ...] = graph.bases
         self.diagnostics: tuple[Diagnostic, ...] = (*diagnostics, *findings)
+
+    @property
+    def _map(self) -> RevisionMap:
+        """Alembic's own map of the same records, for what only its resolver answers."""
+        if self._alembic is None:
+            self._alembic = _revision_map(self._usable)
+        return self._alembic
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -219,10 +227,9 @@ class _Generator:
         return self._revisions
 
 
-def _nodes(revision_map: RevisionMap, records: Sequence[RevisionRecord]) -> Iterable[Node]:
+def _nodes(graph: RevisionGraph, records: Sequence[RevisionRecord]) -> Iterable[Node]:
     for record in records:
-        revision = revision_map.get_revision(record.revision)
-        assert revision is not None
+        revision = graph.revisions[record.revision]
         yield Node(
             record=record,
             children=tuple(sorted(revision.nextrev)),
@@ -233,9 +240,3 @@ def _nodes(revision_map: RevisionMap, records: Sequence[RevisionRecord]) -> Iter
             is_branchpoint=revision.is_branch_point,
             is_mergepoint=revision.is_merge_point,
         )
-
-
-def _get(revision_map: RevisionMap, revision: str) -> Revision:
-    found = revision_map.get_revision(revision)
-    assert found is not None  # every usable record is in the map
-    return found

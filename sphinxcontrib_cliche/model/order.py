@@ -12,10 +12,18 @@ construction and checked against Alembic on generated histories.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from alembic.script.revision import Revision
+
+class Revision(Protocol):
+    """What the sort reads: ``alembic.script.revision.Revision`` or ``engine.Rev``."""
+
+    @property
+    def _normalized_down_revisions(self) -> tuple[str, ...]: ...
+    @property
+    def _versioned_down_revisions(self) -> tuple[str, ...]: ...
+
+    _normalized_resolved_dependencies: tuple[str, ...]
 
 
 def ancestor_masks(revisions: Mapping[str, Revision]) -> dict[str, int]:
@@ -54,21 +62,31 @@ def topological_order(
     """Alembic's ``_topological_sort(wanted, heads)``; ``revisions`` in load order."""
     position = {name: index for index, name in enumerate(revisions)}
     todo = set(wanted)
+    # A lane must wait exactly when the candidate still has a child to emit: emitted
+    # revisions are always closed under descendants, and every unemitted revision
+    # lies below some lane.  The masks are only read to find which lane to visit.
+    pending = dict.fromkeys(todo, 0)
+    for name in todo:
+        for parent in _edges(revisions[name]):
+            if parent in pending:
+                pending[parent] += 1
     lanes = sorted({head for head in heads if head in todo}, key=position.__getitem__)
     ancestors = [masks[head] for head in lanes]
     output: list[str] = []
     current = 0
     while lanes:
         candidate = lanes[current]
-        bit = 1 << position[candidate]
-        # another lane still needs the candidate below it: walk that lane first
-        waiting = next((i for i, mask in enumerate(ancestors) if i != current and mask & bit), None)
-        if waiting is not None:
-            current = waiting
+        if pending.get(candidate):
+            bit = 1 << position[candidate]
+            current = next(i for i, mask in enumerate(ancestors) if i != current and mask & bit)
             continue
+        bit = 1 << position[candidate]
         if candidate in todo:
             output.append(candidate)
             todo.remove(candidate)
+            for parent in _edges(revisions[candidate]):
+                if parent in pending:
+                    pending[parent] -= 1
         revision = revisions[candidate]
         to_add = [r for r in _edges(revision) if r in todo and r not in lanes]
         if not to_add:

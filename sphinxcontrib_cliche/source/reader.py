@@ -9,6 +9,8 @@ must be reported even when the ids at the top are readable.
 from __future__ import annotations
 
 import ast
+import codecs
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
 from sphinxcontrib_cliche.source import operations
+from sphinxcontrib_cliche.source.header import Header, read_header
 from sphinxcontrib_cliche.source.literals import (
     ConstantResolver,
     Dynamic,
@@ -68,11 +71,24 @@ def read_revision_file(
     findings: list[Diagnostic] = []
     try:
         text = decode_source(path)
-        tree = _parse(path, text)
-        record = _record_from_tree(path, tree, resolver, findings, with_operations)
+        header = None if with_operations else read_header(text)
+        if header is not None:
+            record = _record_from_header(path, header, findings)
+        else:
+            tree = _parse(path, text)
+            record = _record_from_tree(path, tree, resolver, findings, with_operations)
     except _Unusable as unusable:
         return FileReading(None, (unusable.diagnostic, *findings))
     return FileReading(record, tuple(findings))
+
+
+def _encoding(data: bytes) -> str:
+    """PEP 263: a BOM or a coding line in the first two lines, else UTF-8."""
+    head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1 or len(data)]
+    if data.startswith(codecs.BOM_UTF8) or b"coding" in head:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return encoding
+    return "utf-8"
 
 
 def decode_source(path: Path) -> str:
@@ -89,7 +105,7 @@ def decode_source(path: Path) -> str:
             )
         ) from None
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = _encoding(data)
     except SyntaxError as error:
         raise _Unusable(
             Diagnostic(
@@ -140,18 +156,44 @@ def _record_from_tree(
     with_operations: bool = True,
 ) -> RevisionRecord:
     values, lines = _module_assignments(path, tree, resolver, findings)
-    revision = _revision_id(path, values, lines)
-    down_revision = _down_revision(path, revision, values, lines, findings)
-    labels = _id_value(path, revision, "branch_labels", values.get("branch_labels"), lines)
-    depends = _id_value(path, revision, "depends_on", values.get("depends_on"), lines)
     docstring, recovered, doc_line = _docstrings(tree)
     if doc_line is not None:
         lines["docstring"] = doc_line
     downgrade, downgrade_line = _downgrade_in(tree.body)
-    upgrade_ops, downgrade_ops = operations.extract(tree) if with_operations else ((), ())
     if downgrade_line is not None:
         lines["downgrade"] = downgrade_line
-    record = RevisionRecord(
+    upgrade_ops, downgrade_ops = operations.extract(tree) if with_operations else ((), ())
+    record = _record(path, values, lines, findings, docstring, recovered)
+    record = dataclasses.replace(
+        record, downgrade=downgrade, upgrade_ops=upgrade_ops, downgrade_ops=downgrade_ops
+    )
+    findings.extend(_docstring_mismatches(record))
+    return record
+
+
+def _record_from_header(path: Path, header: Header, findings: list[Diagnostic]) -> RevisionRecord:
+    """The record from the header alone (downgrade and operations stay unknown)."""
+    lines = {**header.lines, "docstring": header.docstring_line}
+    values: dict[str, Literal | Dynamic] = dict(header.values)
+    docstring = compiled_docstring(header.docstring)
+    record = _record(path, values, lines, findings, docstring, None)
+    findings.extend(_docstring_mismatches(record))
+    return record
+
+
+def _record(
+    path: Path,
+    values: dict[str, Literal | Dynamic],
+    lines: dict[str, int],
+    findings: list[Diagnostic],
+    docstring: str | None,
+    recovered: str | None,
+) -> RevisionRecord:
+    revision = _revision_id(path, values, lines)
+    down_revision = _down_revision(path, revision, values, lines, findings)
+    labels = _id_value(path, revision, "branch_labels", values.get("branch_labels"), lines)
+    depends = _id_value(path, revision, "depends_on", values.get("depends_on"), lines)
+    return RevisionRecord(
         revision=revision,
         down_revision=down_revision,
         branch_labels=labels,
@@ -160,13 +202,8 @@ def _record_from_tree(
         docstring=docstring,
         recovered_doc=recovered,
         create_date=_create_date(docstring or recovered or ""),
-        downgrade=downgrade,
-        upgrade_ops=upgrade_ops,
-        downgrade_ops=downgrade_ops,
         lines=lines,
     )
-    findings.extend(_docstring_mismatches(record))
-    return record
 
 
 def _module_assignments(

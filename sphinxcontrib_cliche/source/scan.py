@@ -47,21 +47,25 @@ class SourceSnapshot:
     folders: tuple[str, ...]
 
 
-def read_history_files(locations: Locations, *, with_operations: bool = True) -> SourceSnapshot:
+def read_history_files(
+    locations: Locations, *, with_operations: bool = True, stamps: bool | None = None
+) -> SourceSnapshot:
     """Read every revision file of ``locations`` statically.
 
-    ``with_operations=False`` skips reading ``upgrade()``/``downgrade()`` for
-    callers that only need the graph (it is most of the reading time).
+    ``with_operations=False`` reads only what the graph needs (the header of
+    each file, see :mod:`.header`); ``stamps`` (default: with the operations)
+    records each file's mtime and size, which only a cache needs.
     """
+    want_stamps = with_operations if stamps is None else stamps
     resolver = ConstantResolver(locations.source_paths)
     records: list[RevisionRecord] = []
     diagnostics: list[Diagnostic] = []
-    stamps: list[FileStamp] = []
+    file_stamps: list[FileStamp] = []
     folders: list[str] = []
     for path in _revision_paths(locations, diagnostics, folders):
-        stamp = _stamp(path)
+        stamp = _stamp(path) if want_stamps else None
         if stamp is not None:
-            stamps.append(stamp)
+            file_stamps.append(stamp)
         reading = read_revision_file(path, resolver, with_operations=with_operations)
         diagnostics.extend(reading.diagnostics)
         if reading.record is not None:
@@ -70,7 +74,7 @@ def read_history_files(locations: Locations, *, with_operations: bool = True) ->
         locations=locations,
         records=tuple(records),
         diagnostics=tuple(diagnostics),
-        files=tuple(stamps),
+        files=tuple(file_stamps),
         folders=tuple(folders),
     )
 
@@ -94,19 +98,16 @@ def _revision_paths(
         if not folder.is_dir():
             diagnostics.append(
                 Diagnostic(
-                    location,
-                    None,
-                    Code.UNREADABLE_FILE,
-                    "version location is a file, not a folder",
+                    location, None, Code.UNREADABLE_FILE, "version location is a file, not a folder"
                 )
             )
             continue
-        for path in _list_folder(folder, locations, diagnostics, folders):
-            if not _SOURCE_REVISION_NAME.match(path.name):
-                if locations.sourceless and _COMPILED_REVISION_NAME.match(path.name):
+        for listed in _list_folder(folder, locations, diagnostics, folders):
+            if not _SOURCE_REVISION_NAME.match(listed.name):
+                if locations.sourceless and _COMPILED_REVISION_NAME.match(listed.name):
                     diagnostics.append(
                         Diagnostic(
-                            str(path),
+                            str(listed.path),
                             None,
                             Code.UNREADABLE_FILE,
                             "compiled-only revision (sourceless) cannot be read "
@@ -114,35 +115,13 @@ def _revision_paths(
                         )
                     )
                 continue
-            try:
-                real = path.resolve()
-            except (OSError, RuntimeError) as error:
-                diagnostics.append(
-                    Diagnostic(
-                        str(path),
-                        None,
-                        Code.UNREADABLE_FILE,
-                        f"cannot resolve path: {error}",
-                    )
-                )
-                continue
-            if path.is_symlink() and not real.exists():
-                diagnostics.append(
-                    Diagnostic(
-                        str(path),
-                        None,
-                        Code.UNREADABLE_FILE,
-                        f"symbolic link to {real}, which does not exist (any more)",
-                    )
-                )
+            real = _real_path(listed, diagnostics)
+            if real is None:
                 continue
             if real in seen:
                 diagnostics.append(
                     Diagnostic(
-                        str(real),
-                        None,
-                        Code.DUPLICATE_FILE,
-                        "file reached twice; read once",
+                        str(real), None, Code.DUPLICATE_FILE, "file reached twice; read once"
                     )
                 )
                 continue
@@ -150,36 +129,92 @@ def _revision_paths(
             yield real
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A file found in a version folder, with what resolving it needs."""
+
+    path: Path
+    name: str
+    symlink: bool
+    real_folder: Path
+
+
+def _real_path(listed: _Listed, diagnostics: list[Diagnostic]) -> Path | None:
+    """``Path.resolve()`` as Alembic calls it, without a system call per plain file."""
+    if not listed.symlink:
+        return listed.real_folder / listed.name
+    try:
+        real = listed.path.resolve()
+    except (OSError, RuntimeError) as error:
+        diagnostics.append(
+            Diagnostic(
+                str(listed.path), None, Code.UNREADABLE_FILE, f"cannot resolve path: {error}"
+            )
+        )
+        return None
+    if not real.exists():
+        diagnostics.append(
+            Diagnostic(
+                str(listed.path),
+                None,
+                Code.UNREADABLE_FILE,
+                f"symbolic link to {real}, which does not exist (any more)",
+            )
+        )
+        return None
+    return real
+
+
 def _list_folder(
     folder: Path,
     locations: Locations,
     diagnostics: list[Diagnostic],
     folders: list[str],
-) -> list[Path]:
-    """Alembic's walk: sorted files per folder, sorted sub-folders, top-down."""
-
-    def report(error: OSError) -> None:
-        diagnostics.append(
-            Diagnostic(
-                error.filename or str(folder),
-                None,
-                Code.UNREADABLE_FILE,
-                f"cannot list folder: {error.strerror or error}",
-            )
-        )
-
-    paths: list[Path] = []
-    for root, dirs, files in os.walk(folder, topdown=True, onerror=report):
+) -> list[_Listed]:
+    """Alembic's walk (``os.walk`` top-down, not into symlinked folders): sorted
+    files per folder, then sorted sub-folders, recursing only when asked."""
+    listed: list[_Listed] = []
+    todo = [str(folder)]
+    while todo:
+        root = todo.pop()
         if root.endswith("__pycache__"):
             continue
+        try:
+            with os.scandir(root) as scan:
+                entries = list(scan)
+        except OSError as error:
+            diagnostics.append(
+                Diagnostic(
+                    error.filename or root,
+                    None,
+                    Code.UNREADABLE_FILE,
+                    f"cannot list folder: {error.strerror or error}",
+                )
+            )
+            continue
         folders.append(root)
-        paths.extend(Path(root, name) for name in sorted(files))
+        real_folder = Path(root).resolve()
+        files = sorted((e for e in entries if not _is_dir(e)), key=lambda e: e.name)
+        listed.extend(_Listed(Path(e.path), e.name, e.is_symlink(), real_folder) for e in files)
         if locations.sourceless:
-            paths.extend(_compiled_only(Path(root), files))
+            listed.extend(
+                _Listed(p, p.name, p.is_symlink(), p.parent.resolve())
+                for p in _compiled_only(Path(root), [e.name for e in files])
+            )
         if not locations.recursive:
             break
-        dirs.sort()
-    return paths
+        subfolders = sorted(
+            (e for e in entries if _is_dir(e) and not e.is_symlink()), key=lambda e: e.name
+        )
+        todo.extend(e.path for e in reversed(subfolders))
+    return listed
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _compiled_only(root: Path, files: list[str]) -> list[Path]:
