@@ -104,3 +104,49 @@ def test_the_example_project() -> None:
     )
     assert report.history.heads == ("2d8e07def2",)
     assert report.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    "ini",
+    [
+        "[alembic]\nscript_location = %(here)s\n",
+        "[alembic]\nscript_location = %(here)s/scripts\nrecursive_version_locations = true\n",
+        "[alembic]\nscript_location = %(here)s/scripts\nrecursive_version_locations = True\nsourceless = true\n",
+        "[alembic]\nscript_location = scripts\n",  # relative: from the current folder
+        "[alembic]\nscript_location = %(here)s/scripts\nversion_locations = %(here)s/scripts/versions\n",
+        "[alembic]\nscript_location = %(here)s\nprepend_sys_path = .\npath_separator = os\n",
+    ],
+)
+def test_plain_ini_reading_agrees_with_alembics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ini: str
+) -> None:
+    from sphinxcontrib_cliche.source import locations as module
+
+    (tmp_path / "scripts" / "versions").mkdir(parents=True)
+    (tmp_path / "versions").mkdir()
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "alembic.ini"
+    path.write_text(ini)
+    ours = module._from_simple_ini(path, ())
+    alembic = module._from_alembic_config(path, ())
+    if "\nversion_locations" in ini:
+        assert ours is None  # left to Alembic
+    else:
+        assert ours == alembic
+
+
+def test_read_only_commands_import_neither_alembic_nor_sqlalchemy(tmp_path: Path) -> None:
+    import subprocess
+
+    _rev(tmp_path / "versions", "aaa", None)
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s\n")
+    code = (
+        "import sys, io, contextlib\n"
+        "from sphinxcontrib_cliche.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    for command in ('heads', 'history', 'graph'):\n"
+        f"        main([command, '-c', {str(tmp_path / 'alembic.ini')!r}])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'sqlalchemy', 'sphinx', 'docutils'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -112,6 +112,53 @@ def _from_folder(folder: Path, recursive: bool, source_paths: tuple[str, ...]) -
 
 
 def _from_config_file(path: Path, source_paths: tuple[str, ...]) -> Locations:
+    simple = _from_simple_ini(path, source_paths)
+    if simple is not None:
+        return simple
+    return _from_alembic_config(path, source_paths)
+
+
+def _from_simple_ini(path: Path, source_paths: tuple[str, ...]) -> Locations | None:
+    """The common ``alembic.ini`` read as Alembic reads it, without importing Alembic.
+
+    Importing ``alembic`` imports SQLAlchemy, which read-only commands cannot
+    afford on every run.  Only the plain shape is handled here: a filesystem
+    ``script_location`` (``%(here)s`` interpolated), no ``version_locations``,
+    no ``[tool.alembic]`` beside it.  Anything else returns ``None`` and goes to
+    Alembic's own ``Config``; a test holds both to the same answer.
+    """
+    if path.suffix != ".ini":
+        return None
+    sibling = path.parent / "pyproject.toml"
+    if sibling.is_file() and _toml_alembic_table(sibling) is not None:
+        return None
+    parser = configparser.ConfigParser(defaults={"here": path.parent.as_posix()})
+    try:
+        parser.read(path, encoding="utf-8")
+        section = parser["alembic"]
+        if "version_locations" in section:
+            return None
+        script_location = section.get("script_location")
+        recursive = section.get("recursive_version_locations") == "true"
+        sourceless = section.get("sourceless") == "true"
+    except (KeyError, configparser.Error, UnicodeDecodeError):
+        return None
+    if not script_location or ":" in script_location:
+        return None  # missing (Alembic says so), or a package resource
+    script_dir = Path(script_location).absolute()  # relative: from the current folder, as Alembic
+    if not script_dir.exists():
+        return None
+    return Locations(
+        version_locations=(str(script_dir / "versions"),),
+        script_dir=str(script_dir),
+        config_file=str(path),
+        recursive=recursive,
+        sourceless=sourceless,
+        source_paths=source_paths or (str(path.parent),),
+    )
+
+
+def _from_alembic_config(path: Path, source_paths: tuple[str, ...]) -> Locations:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError

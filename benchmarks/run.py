@@ -1,0 +1,323 @@
+"""Time cliche against Alembic and against the floor, on generated histories.
+
+    python benchmarks/run.py                     # N = 100, 1000, 5000, 10000; 5 runs each
+    python benchmarks/run.py --sizes 100 1000 --repeat 7 --output results.json
+
+Every measurement runs in a fresh process, interleaved with the others (run 1
+of everything, then run 2, ...), so that a noisy neighbour spreads over all of
+them; the table shows the median, min and max of each, and ratios between
+measurements of the same run.  In-process figures are timed inside the child,
+after its imports; whole-command figures include start-up and imports.
+Peak memory is each child's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import write_environment
+
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+
+# --- what the children run (timed inside, start-up excluded) --------------------------
+
+FLOOR = """
+import ast, pathlib, sys, time
+files = sorted(pathlib.Path(sys.argv[1], "versions").glob("*.py"))
+t = time.perf_counter()
+for f in files:
+    ast.parse(f.read_bytes())
+print(time.perf_counter() - t)
+"""
+READ_BYTES = """
+import pathlib, sys, time
+files = sorted(pathlib.Path(sys.argv[1], "versions").glob("*.py"))
+t = time.perf_counter()
+for f in files:
+    f.read_bytes()
+print(time.perf_counter() - t)
+"""
+OURS_GRAPH = """
+import sys, time
+from sphinxcontrib_cliche.loading import load
+t = time.perf_counter()
+report = load(sys.argv[1], with_operations=False)
+assert len(report.history.order) == int(sys.argv[2])
+print(time.perf_counter() - t)
+"""
+OURS_FULL = """
+import sys, time
+from sphinxcontrib_cliche.loading import load
+t = time.perf_counter()
+report = load(sys.argv[1])
+assert len(report.history.order) == int(sys.argv[2])
+print(time.perf_counter() - t)
+"""
+ALEMBIC_WALK = """
+import sys, time
+sys.dont_write_bytecode = True
+from alembic.script import ScriptDirectory
+t = time.perf_counter()
+revisions = list(ScriptDirectory(sys.argv[1]).walk_revisions())
+assert len(revisions) == int(sys.argv[2])
+print(time.perf_counter() - t)
+"""
+DOT_SOURCE = """
+import sys, time
+from sphinxcontrib_cliche.loading import load
+from sphinxcontrib_cliche.render.dot import to_dot
+from sphinxcontrib_cliche.render.graph import build_graph
+history = load(sys.argv[1], with_operations=False).history
+collapse = None if sys.argv[3] == "none" else int(sys.argv[3])
+t = time.perf_counter()
+graph = build_graph(history, collapse=collapse, max_boxes=10**9)
+source = to_dot(graph)
+elapsed = time.perf_counter() - t
+open(sys.argv[4], "w").write(source)
+print(elapsed, len(graph.boxes))
+"""
+
+
+@dataclass
+class Measure:
+    name: str
+    run: Callable[[Path, int], tuple[float, int, str]]  # -> seconds, peak RSS KB, note
+    sizes: tuple[int, ...] | None = None  # only for these N (None: all)
+
+
+def _child(script: str, *args: str) -> tuple[float, int, str]:
+    """Run ``script`` in a fresh interpreter; its first number is the time."""
+    return _process([PYTHON, "-c", script, *args], timed_inside=True)
+
+
+#: GNU time reports a child's own peak RSS; ``wait4`` would also count the memory
+#: of this (forking) process from before the child's exec.
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+
+
+def _process(argv: list[str], timed_inside: bool = False) -> tuple[float, int, str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        prefix = [GNU_TIME, "-f", "%M", "-o", rss_file.name] if GNU_TIME else []
+        start = time.perf_counter()
+        result = subprocess.run([*prefix, *argv], capture_output=True, env=env, check=False)
+        elapsed = time.perf_counter() - start
+        reported = rss_file.read().strip().splitlines()
+    rss_kb = int(reported[-1]) if reported and reported[-1].isdigit() else 0
+    failed = result.returncode not in (0, 1)  # 1: several heads in a generated history
+    words = result.stdout.decode().split()
+    if timed_inside:
+        if not words or failed:
+            return float("nan"), rss_kb, "failed"
+        return float(words[0]), rss_kb, " ".join(words[1:])
+    return elapsed, rss_kb, "failed" if failed else ""
+
+
+def _sphinx(folder: Path, mode: str) -> tuple[float, int, str]:
+    """A Sphinx HTML build of one page with the history: ``mode`` is ext (graph and
+    operations on), ext-plain (both off), rest (the same content written as reST),
+    or again (a second build of ext with nothing changed)."""
+    docs = folder / f"docs-{mode}"
+    if mode != "again":
+        shutil.rmtree(docs, ignore_errors=True)
+        docs.mkdir()
+        (docs / "conf.py").write_text(
+            'project = "bench"\nextensions = ["sphinxcontrib_cliche"]\n'
+            f"cliche_config = {str(folder / 'alembic.ini')!r}\n"
+            "cliche_multiple_heads = 'ignore'\n"
+        )
+        if mode == "rest":
+            (docs / "index.rst").write_text(_plain_rest(folder))
+        else:
+            on = mode == "ext"
+            options = ":graph:\n   :operations:\n" if on else ":no-graph:\n   :no-operations:\n"
+            (docs / "index.rst").write_text(
+                f"History\n=======\n\n.. cliche-history::\n   {options}"
+            )
+    else:
+        docs = folder / "docs-ext"
+    argv = [str(BIN / "sphinx-build"), "-q", "-b", "html", str(docs), str(docs / "_build")]
+    return _process(argv)
+
+
+PLAIN_REST = """
+import sys
+from sphinxcontrib_cliche.loading import load
+history = load(sys.argv[1]).history
+lines = ["History", "=======", ""]
+for node in history.nodes:
+    title = f"{node.revision} {node.record.message}"
+    lines += [title, "-" * len(title), ""]
+    lines += [f":Parents: {', '.join(node.parents) or '<base>'}"]
+    lines += [f":Children: {', '.join(node.children) or 'none'}"]
+    lines += [f":File: ``{node.record.path}``", ""]
+print("\\n".join(lines))
+"""
+
+
+def _plain_rest(folder: Path) -> str:
+    """What cliche-history shows, written by hand as reST: the baseline (made in a
+    child, so that this process stays small and its forks do not weigh)."""
+    result = subprocess.run(
+        [PYTHON, "-c", PLAIN_REST, str(folder)], capture_output=True, check=True
+    )
+    return result.stdout.decode()
+
+
+def _dot(folder: Path, collapse: str) -> tuple[float, int, str]:
+    source = folder / f"graph-{collapse}.dot"
+    _child(DOT_SOURCE, str(folder), "0", collapse, str(source))
+    return _process(["dot", "-Tsvg", "-o", os.devnull, str(source)])
+
+
+MEASURES = [
+    Measure("floor: read bytes", lambda f, n: _child(READ_BYTES, str(f))),
+    Measure("floor: read + ast.parse", lambda f, n: _child(FLOOR, str(f))),
+    Measure("cliche: read + graph", lambda f, n: _child(OURS_GRAPH, str(f), str(n))),
+    Measure("cliche: read + graph + operations", lambda f, n: _child(OURS_FULL, str(f), str(n))),
+    Measure("alembic: walk_revisions()", lambda f, n: _child(ALEMBIC_WALK, str(f), str(n))),
+    Measure(
+        "cliche heads (process)",
+        lambda f, n: _process([str(BIN / "cliche"), "heads", "-d", str(f)]),
+    ),
+    Measure(
+        "alembic heads (process)",
+        lambda f, n: _process([str(BIN / "alembic"), "-c", str(f / "alembic.ini"), "heads"]),
+    ),
+    Measure(
+        "cliche history (process)",
+        lambda f, n: _process([str(BIN / "cliche"), "history", "-d", str(f)]),
+    ),
+    Measure(
+        "alembic history --verbose (process)",
+        lambda f, n: _process(
+            [str(BIN / "alembic"), "-c", str(f / "alembic.ini"), "history", "--verbose"]
+        ),
+    ),
+    Measure(
+        "DOT generation, collapsed", lambda f, n: _child(DOT_SOURCE, str(f), "0", "3", os.devnull)
+    ),
+    Measure("dot layout, collapsed", lambda f, n: _dot(f, "3")),
+    Measure("dot layout, every revision", lambda f, n: _dot(f, "none"), sizes=(100, 1000, 5000)),
+]
+SPHINX_MEASURES = [
+    Measure("sphinx: plain reST of the same content", lambda f, n: _sphinx(f, "rest")),
+    Measure("sphinx: cliche-history, graph + operations", lambda f, n: _sphinx(f, "ext")),
+    Measure("sphinx: second build, nothing changed", lambda f, n: _sphinx(f, "again")),
+    Measure(
+        "sphinx: cliche-history, no graph, no operations", lambda f, n: _sphinx(f, "ext-plain")
+    ),
+]
+
+RATIOS = [
+    ("alembic: walk_revisions()", "cliche: read + graph", "x faster than Alembic's loader"),
+    ("cliche: read + graph", "floor: read bytes", "x the raw read floor"),
+    ("alembic heads (process)", "cliche heads (process)", "x faster: heads"),
+    ("alembic history --verbose (process)", "cliche history (process)", "x faster: history"),
+    (
+        "sphinx: cliche-history, graph + operations",
+        "sphinx: plain reST of the same content",
+        "x the plain reST build",
+    ),
+    ("dot layout, every revision", "dot layout, collapsed", "x faster dot with collapsing"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000, 10000])
+    parser.add_argument("--sphinx-sizes", type=int, nargs="*", default=[100, 1000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--output", type=Path, default=Path(__file__).parent / "results" / "latest.json"
+    )
+    parser.add_argument("--workdir", type=Path, default=None)
+    options = parser.parse_args()
+
+    workdir = options.workdir or Path(tempfile.mkdtemp(prefix="cliche-bench-"))
+    results: dict[str, dict[str, dict[str, float | str]]] = {}
+    started = time.time()
+    for size in options.sizes:
+        folder = workdir / f"n{size}"
+        if not (folder / "alembic.ini").exists():
+            write_environment(folder, size)
+        measures = [m for m in MEASURES if m.sizes is None or size in m.sizes]
+        if size in options.sphinx_sizes:
+            measures += SPHINX_MEASURES
+        samples: dict[str, list[tuple[float, int, str]]] = {m.name: [] for m in measures}
+        for _ in range(options.repeat):
+            for measure in measures:  # interleaved: one of each per round
+                samples[measure.name].append(measure.run(folder, size))
+        results[str(size)] = {name: _summary(values) for name, values in samples.items()}
+        print(_table(size, results[str(size)]), flush=True)
+    payload = {
+        "machine": _machine(),
+        "repeat": options.repeat,
+        "file_bytes_mean": _mean_size(workdir, options.sizes[-1]),
+        "seconds_total": round(time.time() - started, 1),
+        "results": results,
+    }
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nwritten: {options.output} ({payload['seconds_total']} s in all)")
+
+
+def _summary(values: list[tuple[float, int, str]]) -> dict[str, float | str]:
+    times = [v[0] for v in values]
+    return {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "peak_rss_mb": max(v[1] for v in values) / 1024,
+        "note": values[-1][2],
+    }
+
+
+def _table(size: int, rows: dict[str, dict[str, float | str]]) -> str:
+    out = [
+        f"\nN = {size:,} revisions",
+        f"{'measure':48} {'median':>9} {'min':>9} {'max':>9} {'RSS MB':>8}",
+    ]
+    for name, row in rows.items():
+        out.append(
+            f"{name:48} {row['median_s']:9.3f} {row['min_s']:9.3f} {row['max_s']:9.3f} "
+            f"{row['peak_rss_mb']:8.1f} {row['note']}"
+        )
+    for numerator, denominator, label in RATIOS:
+        if numerator in rows and denominator in rows:
+            ratio = float(rows[numerator]["median_s"]) / float(rows[denominator]["median_s"])
+            out.append(f"  ratio: {ratio:7.2f}{label}")
+    return "\n".join(out)
+
+
+def _machine() -> dict[str, str | int]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count() or 0,
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def _mean_size(workdir: Path, size: int) -> float:
+    files = list((workdir / f"n{size}" / "versions").glob("*.py"))
+    return round(sum(f.stat().st_size for f in files) / max(len(files), 1), 1)
+
+
+if __name__ == "__main__":
+    main()
