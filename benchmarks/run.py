@@ -213,7 +213,9 @@ MEASURES = [
         "DOT generation, collapsed", lambda f, n: _child(DOT_SOURCE, str(f), "0", "3", os.devnull)
     ),
     Measure("dot layout, collapsed", lambda f, n: _dot(f, "3")),
-    Measure("dot layout, every revision", lambda f, n: _dot(f, "none"), sizes=(100, 1000, 5000)),
+    # uncollapsed layouts grow much faster than linearly: at 5,000 revisions a single
+    # one ran for more than 7 minutes here, which is why the graph collapses
+    Measure("dot layout, every revision", lambda f, n: _dot(f, "none"), sizes=(100, 1000)),
 ]
 SPHINX_MEASURES = [
     Measure("sphinx: plain reST of the same content", lambda f, n: _sphinx(f, "rest")),
@@ -247,6 +249,9 @@ def main() -> None:
         "--output", type=Path, default=Path(__file__).parent / "results" / "latest.json"
     )
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="also write the largest N's table as Markdown"
+    )
     options = parser.parse_args()
 
     workdir = options.workdir or Path(tempfile.mkdtemp(prefix="cliche-bench-"))
@@ -274,7 +279,38 @@ def main() -> None:
     }
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(payload, indent=2) + "\n")
+    if options.markdown:
+        options.markdown.write_text(markdown(payload))
     print(f"\nwritten: {options.output} ({payload['seconds_total']} s in all)")
+
+
+def markdown(payload: dict[str, object]) -> str:
+    """The largest N's table, with the machine, for the README and the docs."""
+    results = payload["results"]
+    assert isinstance(results, dict)
+    size = max(results, key=int)
+    rows = results[size]
+    machine = payload["machine"]
+    assert isinstance(machine, dict)
+    lines = [
+        f"N = {int(size):,} revisions (mean file {payload['file_bytes_mean']} bytes), "
+        f"median of {payload['repeat']} interleaved runs, on {machine['cpus']} CPUs, "
+        f"Python {machine['python']}, {machine['platform']}:",
+        "",
+        "| measure | median s | min s | max s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | {row['median_s']:.3f} | {row['min_s']:.3f} | {row['max_s']:.3f} "
+            f"| {row['peak_rss_mb']:.1f} |"
+        )
+    lines.append("")
+    for numerator, denominator, label in RATIOS:
+        if numerator in rows and denominator in rows:
+            ratio = rows[numerator]["median_s"] / rows[denominator]["median_s"]
+            lines.append(f"- {ratio:.2f}{label}")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(values: list[tuple[float, int, str]]) -> dict[str, float | str]:

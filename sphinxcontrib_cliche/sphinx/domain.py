@@ -150,6 +150,8 @@ class ClicheDomain(Domain):
     def candidates(self, target: str, typ: str = "rev") -> list[tuple[str, str]]:
         """Every (history, name) a reference could name, sorted."""
         history, _, ident = target.rpartition(":")
+        if history and (history, ident) in self.store(typ):
+            return [(history, ident)]  # the history's own links: no scan
         if typ == "table":
             matches: Iterable[tuple[str, str]] = (k for k in self.tables if k[1] == ident)
         else:

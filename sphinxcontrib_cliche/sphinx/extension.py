@@ -16,6 +16,7 @@ from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, warn_missing_revisi
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
     from sphinx.util.typing import ExtensionMetadata
 
 STATIC = Path(__file__).parent / "static"
@@ -24,9 +25,12 @@ STATIC = Path(__file__).parent / "static"
 ENV_VERSION = 1
 
 
-def _add_static(app: Sphinx) -> None:
-    if app.builder.format == "html":
-        app.config.html_static_path.append(str(STATIC))
+def _add_static(app: Sphinx, config: Config) -> None:
+    """Our style sheet's folder, added before Sphinx compares the configuration with
+    the pickled one (later, every build would look like a config change and
+    rewrite every page)."""
+    if str(STATIC) not in config.html_static_path:
+        config.html_static_path.append(str(STATIC))
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
@@ -37,7 +41,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("cliche-tables", TablesDirective)
     graph.register(app)
     app.add_css_file("cliche.css")
-    app.connect("builder-inited", _add_static)
+    app.connect("config-inited", _add_static)
     app.connect("env-get-outdated", gate.outdated_documents)
     app.connect("env-updated", gate.check_histories)
     app.connect("warn-missing-reference", warn_missing_revision)
