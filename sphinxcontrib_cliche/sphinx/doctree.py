@@ -209,16 +209,24 @@ def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.
 
 
 def _table_ref(table: str, history: str) -> nodes.Node:
+    label = nodes.literal(table, table, classes=["xref", "cliche", "cliche-table"])
+    return quiet_ref("table", history, table, label)
+
+
+def quiet_ref(reftype: str, history: str, name: str, label: nodes.Node) -> addnodes.pending_xref:
+    """A link the history makes itself: it resolves when the target is rendered
+    somewhere, and otherwise stays text without a warning (a parent outside the
+    ``:range:``, a table no ``cliche-tables`` lists)."""
     xref = addnodes.pending_xref(
         "",
-        nodes.literal(table, table, classes=["xref", "cliche", "cliche-table"]),
+        label,
         refdomain="cliche",
-        reftype="table",
-        reftarget=f"{history}:{table}",
+        reftype=reftype,
+        reftarget=f"{history}:{name}",
         refexplicit=True,
         refwarn=False,
     )
-    xref["cliche-quiet"] = True  # links when a cliche-tables lists the table
+    xref["cliche-quiet"] = True
     return xref
 
 
@@ -244,17 +252,8 @@ def _refs(revisions: Sequence[str], options: RenderOptions) -> list[nodes.Node]:
     for index, revision in enumerate(revisions):
         if index:
             result.append(nodes.Text(", "))
-        xref = addnodes.pending_xref(
-            "",
-            nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"]),
-            refdomain="cliche",
-            reftype="rev",
-            reftarget=f"{options.name}:{revision}",
-            refexplicit=True,
-            refwarn=False,
-        )
-        xref["cliche-quiet"] = True  # a revision outside :range: links if it can, silently
-        result.append(xref)
+        label = nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"])
+        result.append(quiet_ref("rev", options.name, revision, label))
     return result
 
 

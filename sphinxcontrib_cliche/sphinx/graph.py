@@ -15,7 +15,6 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.ext.graphviz import (
     graphviz,
     render_dot_html,
@@ -27,6 +26,7 @@ from sphinx.util import logging
 
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import Graph
+from sphinxcontrib_cliche.sphinx.doctree import quiet_ref
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -58,17 +58,7 @@ def graph_node(graph: Graph, name: str, direction: str, drawing: str) -> cliche_
     node = cliche_graph(graph=graph, name=name, direction=direction, drawing=drawing)
     node["classes"].append("cliche-graph")
     for revision in sorted({box.link_target for box in graph.boxes}):
-        xref = addnodes.pending_xref(
-            "",
-            nodes.inline(revision, revision),
-            refdomain="cliche",
-            reftype="rev",
-            reftarget=f"{name}:{revision}",
-            refexplicit=True,
-            refwarn=False,
-        )
-        xref["cliche-quiet"] = True  # a revision outside the rendered range: no link, no warning
-        node += xref
+        node += quiet_ref("rev", name, revision, nodes.inline(revision, revision))
     return node
 
 
