@@ -23,6 +23,7 @@ REALISTIC = Shape(
     typed=0.4,
     odd_ids=0.05,
     body_ops=3,
+    locality=20,
 )
 
 

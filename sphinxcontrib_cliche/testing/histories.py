@@ -33,6 +33,9 @@ class Shape:
     typed: float = 0.4
     odd_ids: float = 0.15
     body_ops: int = 2
+    #: Branch from, and merge, only the newest ``locality`` revisions and tips, as
+    #: projects do; ``None`` picks anywhere (harder on the graph, kept for tests).
+    locality: int | None = None
 
 
 @dataclass
@@ -81,11 +84,16 @@ def generate(seed: int, shape: Shape | None = None) -> GeneratedHistory:
         if not revisions or roll < shape.new_base:
             parents: tuple[str, ...] = ()
         elif roll < shape.new_base + shape.merge and len(tips) >= 2:
-            parents = tuple(rng.sample(tips, min(len(tips), rng.choice((2, 2, 3)))))
+            pool = tips[-shape.locality :] if shape.locality else tips
+            if len(pool) < 2:
+                pool = tips
+            parents = tuple(rng.sample(pool, min(len(pool), rng.choice((2, 2, 3)))))
         elif roll < shape.new_base + shape.merge + shape.branch:
-            parents = (rng.choice(revisions).revision,)
+            recent = revisions[-shape.locality :] if shape.locality else revisions
+            parents = (rng.choice(recent).revision,)
         else:
-            parents = (rng.choice(tips),) if tips else (revisions[-1].revision,)
+            pool = tips[-shape.locality :] if shape.locality else tips
+            parents = (rng.choice(pool),) if pool else (revisions[-1].revision,)
         tips = [t for t in tips if t not in parents] + [revision_id]
         labels: tuple[str, ...] = ()
         if rng.random() < shape.label and (not parents or rng.random() < 0.5):
