@@ -8,10 +8,10 @@ judge a graph that is already sound.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
 from sphinxcontrib_cliche.model.history import History, Node
+from sphinxcontrib_cliche.paths import relative_path
 from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.source.records import Downgrade
 
@@ -178,9 +178,4 @@ def _operation_text(operation: Operation) -> str:
 
 
 def _shown(path: str, root: str | None) -> str:
-    if root is None:
-        return path
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
+    return relative_path(path, root) or path

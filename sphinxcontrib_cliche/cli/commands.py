@@ -22,11 +22,11 @@ from sphinxcontrib_cliche.diagnostics import Diagnostic, Level
 from sphinxcontrib_cliche.errors import ClicheError, ConfigError, RangeError
 from sphinxcontrib_cliche.loading import Report, load
 from sphinxcontrib_cliche.model.tables import table_histories
+from sphinxcontrib_cliche.paths import relative_path
 from sphinxcontrib_cliche.render.changelog import changelog
 from sphinxcontrib_cliche.render.data import (
     diagnostic_data,
     operation_data,
-    relative_path,
     revision_data,
 )
 from sphinxcontrib_cliche.render.dot import to_dot

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic, Level
-from sphinxcontrib_cliche.render.data import relative_path
+from sphinxcontrib_cliche.paths import relative_path
 
 _COLOURS = {Level.ERROR: "31", Level.WARNING: "33", Level.INFO: "36"}
 

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.model.history import Node
+from sphinxcontrib_cliche.paths import relative_path
 from sphinxcontrib_cliche.render.operations import describe
 from sphinxcontrib_cliche.source.operations import Operation
-
-
-def relative_path(path: str | None, root: str) -> str | None:
-    """``path`` relative to ``root`` with forward slashes, else unchanged."""
-    if path is None:
-        return None
-    try:
-        return Path(path).relative_to(root).as_posix()
-    except ValueError:
-        return path
 
 
 def revision_data(node: Node, root: str) -> dict[str, Any]:
