@@ -67,7 +67,6 @@ def _short(script: Script, **options: bool) -> str:
 
 
 _SET_LINE = re.compile(r"^(Branches into|Branch names): (.*)$", re.MULTILINE)
-_SHORT_LABELS = re.compile(r"^(.*? -> \S+) \(([^()]*)\)")
 
 
 def normalise_sets(text: str) -> str:

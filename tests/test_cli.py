@@ -315,3 +315,22 @@ def test_no_color_and_version(capsys) -> None:
         main(["--version"])
     status = exit_info.value.code
     assert status == 0 and "cliche" in capsys.readouterr().out
+
+
+def test_rebase_refuses_a_branch_already_merged(tmp_path: Path, capsys) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for rev, down in (
+        ("a1", None),
+        ("b1", "a1"),
+        ("c1", "a1"),
+        ("c2", "c1"),
+        ("m1", ("b1", "c2")),
+        ("x1", "a1"),
+    ):
+        (versions / f"{rev}.py").write_text(f"revision = {rev!r}\ndown_revision = {down!r}\n")
+    before = (versions / "c1.py").read_bytes()
+    status, _, err = run(capsys, "rebase", "c1", "--onto", "x1", "-d", str(tmp_path))
+    assert status == 1
+    assert "already merged by m1" in err
+    assert (versions / "c1.py").read_bytes() == before

@@ -118,7 +118,6 @@ def test_check_strict_fails_on_destructive_and_irreversible(tmp_path: Path, caps
     capsys.readouterr()
     assert main(["check", "-d", str(tmp_path), "--strict"]) == 1
     err = capsys.readouterr().err
-    assert "[destructive-operation] ops1: drop_table legacy on legacy loses data" not in err
     assert "[destructive-operation] ops1: drop_table on legacy loses data" in err
     assert "[missing-downgrade]" in err
 
@@ -197,8 +196,6 @@ def test_operations_and_tables_in_sphinx(ops_app: Any) -> None:
 
 @pytest.mark.sphinx
 def test_operation_links_through_intersphinx(ops_app: Any, tmp_path: Path) -> None:
-    from sphinx.util.inventory import InventoryFile
-
     inventory = tmp_path / "alembic-objects.inv"
     _write_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
     app = ops_app(
@@ -211,7 +208,6 @@ def test_operation_links_through_intersphinx(ops_app: Any, tmp_path: Path) -> No
     assert (
         link["href"] == "https://alembic.example/ops.html#alembic.operations.Operations.add_column"
     )
-    assert InventoryFile  # the inventory written above is read by Sphinx's own loader
 
 
 def _write_inventory(path: Path, names: list[str]) -> None:

@@ -102,7 +102,7 @@ def _counts(report: Report) -> str:
 
 
 def rebase(options: argparse.Namespace, target: Path, is_config: bool) -> int:
-    report = load(target)
+    report = load(target, with_operations=False)
     graph = report.history
     node = graph.resolve(options.revision)
     onto = graph.resolve(options.onto)
@@ -161,8 +161,7 @@ def _refuse_unsafe_rebase(report: Report, revision: str, onto: str) -> None:
             f"refusing: {revision} is not the root of a branch ({parent.revision} has no other "
             "child), so moving it would reorder a shared line"
         )
-    descendants = [n for n in graph.nodes if revision in graph.ancestors(n.revision)]
-    merged = [n.revision for n in descendants if n.is_mergepoint]
+    merged = sorted(r for r in graph.descendants(revision) if graph.get(r).is_mergepoint)
     if merged:
         raise ClicheError(
             f"refusing: the branch from {revision} is already merged by {', '.join(merged)}"
@@ -297,7 +296,7 @@ def _alembic_config(target: Path, is_config: bool, name: str) -> Path:
 
 
 def _refuse_on_multiple_heads(target: Path, name: str) -> None:
-    report = load(target)
+    report = load(target, with_operations=False)
     if len(report.history.heads) > 1:
         finding = multiple_heads(report.history, report.root)
         raise ClicheError(f"refusing to {name}: {finding.message}\nNothing was changed.")

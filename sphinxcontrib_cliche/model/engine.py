@@ -17,7 +17,7 @@ The attribute names follow ``alembic.script.revision.Revision`` on purpose:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sphinxcontrib_cliche.source.records import RevisionRecord
 
@@ -222,17 +222,3 @@ class RevisionGraph:
                 if waiting[child] == 0:
                     ready.append(self.revisions[child])
         return ordered
-
-    def _walk(self, start: Rev, edges: Callable[[Rev], Iterable[str]]) -> list[Rev]:
-        """``_iterate_related_revisions`` for one target: a stack, visited in its order."""
-        seen: set[str] = set()
-        todo = [start]
-        found = []
-        while todo:
-            rev = todo.pop()
-            if rev.revision in seen:
-                continue
-            seen.add(rev.revision)
-            todo.extend(self.revisions[name] for name in edges(rev))
-            found.append(rev)
-        return found

@@ -10,7 +10,7 @@ to :class:`History`; what leaves it is plain data.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,13 +133,20 @@ class History:
 
     def ancestors(self, revision: str) -> set[str]:
         """``revision`` and every revision below it through ``down_revision``."""
+        return self._closure(revision, lambda node: node.parents)
+
+    def descendants(self, revision: str) -> set[str]:
+        """``revision`` and every revision above it (its children, theirs, ...)."""
+        return self._closure(revision, lambda node: node.children)
+
+    def _closure(self, revision: str, step: Callable[[Node], tuple[str, ...]]) -> set[str]:
         seen = {revision}
         todo = [revision]
         while todo:
-            for parent in self._nodes[todo.pop()].parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
+            for name in step(self._nodes[todo.pop()]):
+                if name not in seen:
+                    seen.add(name)
+                    todo.append(name)
         return seen
 
     def resolve(self, identifier: str) -> Node:

@@ -76,11 +76,10 @@ def topological_order(
     current = 0
     while lanes:
         candidate = lanes[current]
+        bit = 1 << position[candidate]
         if pending.get(candidate):
-            bit = 1 << position[candidate]
             current = next(i for i, mask in enumerate(ancestors) if i != current and mask & bit)
             continue
-        bit = 1 << position[candidate]
         if candidate in todo:
             output.append(candidate)
             todo.remove(candidate)

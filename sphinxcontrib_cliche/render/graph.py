@@ -110,7 +110,7 @@ def _run_key(run: Sequence[str]) -> str:
     return f"run-{run[0]}"
 
 
-def _is_plain(history: History, node: Node, selected: set[str], targets: set[str]) -> bool:
+def _is_plain(node: Node, selected: set[str], targets: set[str]) -> bool:
     if node.marks or node.record.labels or node.record.dependencies:
         return False
     if node.revision in targets or len(node.parents) != 1 or len(node.children) != 1:
@@ -122,8 +122,9 @@ def _plain_runs(
     history: History, nodes: Sequence[Node], selected: set[str], threshold: int
 ) -> list[list[str]]:
     """Maximal chains of plain revisions longer than ``threshold``, oldest first."""
-    targets = {dep for node in nodes for dep in node.record.dependencies}
-    plain = {n.revision for n in nodes if _is_plain(history, n, selected, targets)}
+    owners = label_owners(history)
+    targets = {owners.get(dep, dep) for node in nodes for dep in node.record.dependencies}
+    plain = {n.revision for n in nodes if _is_plain(n, selected, targets)}
     runs = []
     for revision in plain:
         if history.get(revision).parents[0] in plain:
@@ -139,13 +140,14 @@ def _plain_runs(
 def _edges(
     history: History, nodes: Sequence[Node], selected: set[str], box_of: dict[str, str]
 ) -> list[Edge]:
+    owners = label_owners(history)
     edges: list[Edge] = []
     seen: set[tuple[str, str, bool]] = set()
     for node in nodes:
         if node.revision not in selected:
             continue
         links = [(p, False) for p in node.parents] + [
-            (_dependency_revision(history, d), True) for d in node.record.dependencies
+            (owners.get(d, d), True) for d in node.record.dependencies
         ]
         for parent, dependency in links:
             if parent not in selected or box_of[parent] == box_of[node.revision]:
@@ -157,11 +159,6 @@ def _edges(
     return edges
 
 
-def _dependency_revision(history: History, dependency: str) -> str:
-    """``depends_on`` may name a branch label; draw the edge from its revision."""
-    if dependency in history:
-        return dependency
-    for node in history.nodes:
-        if dependency in node.record.labels:
-            return node.revision
-    return dependency
+def label_owners(history: History) -> dict[str, str]:
+    """``depends_on`` may name a branch label: the revision that carries each label."""
+    return {label: node.revision for node in history.nodes for label in node.record.labels}

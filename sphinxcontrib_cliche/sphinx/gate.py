@@ -43,14 +43,17 @@ def outdated_documents(
 ) -> list[str]:
     """Pages whose history gained or lost a file (edits are caught as dependencies)."""
     domain = _domain(env)
-    stale = []
-    for docname, usages in sorted(domain.usages.items()):
-        for usage in usages:
-            cached = domain.snapshots.get(usage.source_key)
-            if cached is None or not is_current(cached):
-                stale.append(docname)
-                break
-    return stale
+    keys = {usage.source_key for usages in domain.usages.values() for usage in usages}
+    changed_keys = set()
+    for key in keys:  # each history checked once, however many pages show it
+        cached = domain.snapshots.get(key)
+        if cached is None or not is_current(cached):
+            changed_keys.add(key)
+    return sorted(
+        docname
+        for docname, usages in domain.usages.items()
+        if any(usage.source_key in changed_keys for usage in usages)
+    )
 
 
 def check_histories(app: Sphinx, env: BuildEnvironment) -> None:
