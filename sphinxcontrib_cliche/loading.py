@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,4 +66,23 @@ def load(
 ) -> Report:
     """Read the history at ``path`` (config file or folder) and check it."""
     locations = locate(path, recursive=recursive, source_paths=source_paths)
-    return analyse(read_snapshot(locations, loader, with_operations=with_operations))
+    with collector_paused():
+        return analyse(read_snapshot(locations, loader, with_operations=with_operations))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector while a history is read and built.
+
+    Reading allocates a few objects per revision and frees almost none, which
+    is the pattern that makes the collector scan the growing heap again and
+    again: on 10,000 revisions it took a third of the time.  Nothing built
+    here forms reference cycles that need collecting early.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -364,17 +364,18 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make
     refused the way the kernel would refuse it: PermissionError from the read.
     """
     from sphinxcontrib_cliche.cli.main import main
+    from sphinxcontrib_cliche.source import reader
 
     folder = build_case(Case("perm", {"a.py": rev("a1"), "b.py": rev("b1", "a1")}), tmp_path)
     locked = folder / "versions" / "b.py"
-    real_read = Path.read_bytes
+    real_read = reader.read_bytes
 
-    def read_bytes(self: Path) -> bytes:
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+    def read_bytes(path: str | Path) -> bytes:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(reader, "read_bytes", read_bytes)
     report = load(folder)
     assert _found(report, folder) == [(Code.UNREADABLE_FILE, "b.py", None)]
     assert "Permission denied" in report.diagnostics[0].message

@@ -46,9 +46,12 @@ class Rev:
     """One revision's place in the map, with ``Revision``'s attribute names."""
 
     __slots__ = (
+        "_all_down_revisions",
         "_all_nextrev",
+        "_normalized_down_revisions",
         "_normalized_resolved_dependencies",
         "_resolved_dependencies",
+        "_versioned_down_revisions",
         "branch_labels",
         "dependencies",
         "down_revision",
@@ -58,25 +61,27 @@ class Rev:
 
     def __init__(self, record: RevisionRecord) -> None:
         self.revision = record.revision
-        self.down_revision = _as_scalar(_to_tuple(record.down_revision))
+        versioned = _to_tuple(record.down_revision)
+        self.down_revision = _as_scalar(versioned)
         self.dependencies = _as_scalar(_to_tuple(record.depends_on))
         self.branch_labels: set[str] = set(_to_tuple(record.branch_labels))
         self.nextrev: frozenset[str] = frozenset()
         self._all_nextrev: frozenset[str] = frozenset()
+        # Alembic derives these tuples on every access; here they are set once, as
+        # the dependencies are resolved (``resolve``) and normalized (``normalize``).
+        self._versioned_down_revisions = versioned
+        self._all_down_revisions = versioned
+        self._normalized_down_revisions = versioned
         self._resolved_dependencies: tuple[str, ...] = ()
         self._normalized_resolved_dependencies: tuple[str, ...] = ()
 
-    @property
-    def _versioned_down_revisions(self) -> tuple[str, ...]:
-        return _to_tuple(self.down_revision)
+    def resolve(self, dependencies: tuple[str, ...]) -> None:
+        self._resolved_dependencies = dependencies
+        self._all_down_revisions = _dedupe(self._versioned_down_revisions + dependencies)
 
-    @property
-    def _all_down_revisions(self) -> tuple[str, ...]:
-        return _dedupe(self._versioned_down_revisions + self._resolved_dependencies)
-
-    @property
-    def _normalized_down_revisions(self) -> tuple[str, ...]:
-        return _dedupe(self._versioned_down_revisions + self._normalized_resolved_dependencies)
+    def normalize(self, dependencies: tuple[str, ...]) -> None:
+        self._normalized_resolved_dependencies = dependencies
+        self._normalized_down_revisions = _dedupe(self._versioned_down_revisions + dependencies)
 
     @property
     def is_head(self) -> bool:
@@ -117,6 +122,7 @@ class RevisionGraph:
 
     def __init__(self, records: Sequence[RevisionRecord]) -> None:
         self.revisions: dict[str, Rev] = {r.revision: Rev(r) for r in records}
+        self._parents_first_order: list[Rev] | None = None
         revs = self.revisions
         heads = dict.fromkeys(revs)  # ordered sets: insertion order is load order
         real_heads = dict.fromkeys(revs)
@@ -127,8 +133,8 @@ class RevisionGraph:
         self.labels = {label: rev.revision for rev in labelled for label in rev.branch_labels}
         for rev in revs.values():
             if rev.dependencies:
-                rev._resolved_dependencies = tuple(
-                    self._lookup(dep).revision for dep in _to_tuple(rev.dependencies)
+                rev.resolve(
+                    tuple(self._lookup(dep).revision for dep in _to_tuple(rev.dependencies))
                 )
         for rev in revs.values():
             for down in rev._all_down_revisions:
@@ -159,7 +165,7 @@ class RevisionGraph:
             return
         below: dict[str, frozenset[str]] = {}
         empty: frozenset[str] = frozenset()
-        for rev in self._parents_first():
+        for rev in self._parents_first:
             inherited = empty
             for parent in rev._versioned_down_revisions:
                 carried = below[parent]
@@ -171,7 +177,7 @@ class RevisionGraph:
             if rev._resolved_dependencies:
                 normalized = set(rev._resolved_dependencies)
                 normalized.difference_update(inherited)
-                rev._normalized_resolved_dependencies = tuple(normalized)
+                rev.normalize(tuple(normalized))
 
     def _spread_labels(self, labelled: list[Rev]) -> None:
         """The outcome of ``_add_branches`` in one pass instead of a walk per label.
@@ -193,7 +199,7 @@ class RevisionGraph:
                 below = self._parent(below)
         if not labelled:
             return
-        for rev in self._parents_first():
+        for rev in self._parents_first:
             for parent in rev._versioned_down_revisions:
                 rev.branch_labels.update(self.revisions[parent].branch_labels)
 
@@ -209,8 +215,15 @@ class RevisionGraph:
             node = self.revisions[next(iter(node.nextrev))] if node.nextrev else None
         return True
 
+    @property
     def _parents_first(self) -> list[Rev]:
-        """Revisions in an order where each comes after its versioned parents."""
+        """Revisions in an order where each comes after its versioned parents
+        (computed once: two passes need it)."""
+        if self._parents_first_order is None:
+            self._parents_first_order = self._order_parents_first()
+        return self._parents_first_order
+
+    def _order_parents_first(self) -> list[Rev]:
         waiting = {name: len(rev._versioned_down_revisions) for name, rev in self.revisions.items()}
         ready = [rev for name, rev in self.revisions.items() if waiting[name] == 0]
         ordered = []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.errors import RangeError
 from sphinxcontrib_cliche.model.engine import RevisionGraph
-from sphinxcontrib_cliche.model.order import ancestor_masks, topological_order
+from sphinxcontrib_cliche.model.order import ancestor_masks, down_edges, topological_order
 from sphinxcontrib_cliche.model.repair import repair
 from sphinxcontrib_cliche.source.records import RevisionRecord
 
@@ -88,7 +88,8 @@ class History:
         self._revisions = graph.revisions
         self._nodes = {node.revision: node for node in _nodes(graph, usable)}
         self._load_index = {record.revision: index for index, record in enumerate(usable)}
-        self._masks = ancestor_masks(self._revisions)
+        self._edges = down_edges(self._revisions)
+        self._ancestry = ancestor_masks(self._edges)
         self.order: tuple[str, ...] = tuple(self._sorted(self._revisions, graph._real_heads))
         self.heads: tuple[str, ...] = graph.heads
         self.bases: tuple[str, ...] = graph.bases
@@ -176,7 +177,7 @@ class History:
         return tuple(self._nodes[r] for r in self._iterate(head or "heads", base or "base"))
 
     def _sorted(self, wanted: Iterable[str], heads: Iterable[str]) -> list[str]:
-        return topological_order(self._revisions, self._masks, wanted, tuple(heads))
+        return topological_order(self._revisions, self._edges, self._ancestry, wanted, tuple(heads))
 
     def _iterate(self, upper: str, lower: str) -> list[str]:
         """``iterate_revisions(upper, lower, inclusive=True)``, sorted in linear time."""
@@ -239,11 +240,16 @@ def _nodes(graph: RevisionGraph, records: Sequence[RevisionRecord]) -> Iterable[
         revision = graph.revisions[record.revision]
         yield Node(
             record=record,
-            children=tuple(sorted(revision.nextrev)),
-            branch_names=tuple(sorted(revision.branch_labels)),
+            children=_sorted(revision.nextrev),
+            branch_names=_sorted(revision.branch_labels),
             is_head=revision.is_head,
             is_real_head=revision._is_real_head,
             is_base=revision.is_base,
             is_branchpoint=revision.is_branch_point,
             is_mergepoint=revision.is_merge_point,
         )
+
+
+def _sorted(names: frozenset[str] | set[str]) -> tuple[str, ...]:
+    """Sorted, without sorting the empty and one-member sets most revisions have."""
+    return tuple(names) if len(names) < 2 else tuple(sorted(names))

@@ -84,6 +84,9 @@ def _drop_reused_labels(
     owner: dict[str, str] = {}
     result = []
     for record in records:
+        if not record.branch_labels:
+            result.append(record)
+            continue
         labels = list(record.labels)
         for label in record.labels:
             clash = owner.get(label) or (label if label in ids else None)
@@ -115,6 +118,9 @@ def _drop_dangling_links(
     targets = ids | {label for record in records for label in record.labels}
     result = []
     for record in records:
+        if ids.issuperset(record.parents) and targets.issuperset(record.dependencies):
+            result.append(record)  # the usual case, decided in C
+            continue
         parents = [p for p in record.parents if p in ids]
         for parent in record.parents:
             if parent not in ids:
@@ -162,6 +168,8 @@ def _cyclic_revisions(records: list[RevisionRecord]) -> set[str]:
     edges = {
         r.revision: [*r.parents, *(label_owner.get(d, d) for d in r.dependencies)] for r in records
     }
+    if _acyclic(edges):
+        return set()  # the usual case: one cheap pass instead of Tarjan's bookkeeping
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -202,3 +210,20 @@ def _cyclic_revisions(records: list[RevisionRecord]) -> set[str]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return cyclic
+
+
+def _acyclic(edges: dict[str, list[str]]) -> bool:
+    """Kahn's test: every revision can be taken once all that point at it are."""
+    waiting = dict.fromkeys(edges, 0)
+    for targets in edges.values():
+        for target in targets:
+            waiting[target] += 1
+    ready = [name for name, count in waiting.items() if count == 0]
+    taken = 0
+    while ready:
+        taken += 1
+        for target in edges[ready.pop()]:
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                ready.append(target)
+    return taken == len(edges)

@@ -18,14 +18,20 @@ import re
 from sphinxcontrib_cliche.source.literals import Literal
 
 _LEADING = re.compile(r"\A(?:[ \t]*(?:#[^\n]*)?\n)*")
+_DOC_OPEN = re.compile(r'[rRuU]?("""|\'\'\')')
 _TRIPLE = re.compile(r'([rRuU]?)("""|\'\'\')((?:[^\\]|\\.)*?)\2', re.DOTALL)
+#: A field at the start of a line; a plain string or ``None`` is captured as such,
+#: anything else (group 5) is confirmed by the parser.
 _FIELD = re.compile(
-    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=[ \t]*([^\n]*)$",
+    # from the line break before: a literal first character makes the search fast
+    r"\n(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=[ \t]*"
+    r"(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\"|(None)|([^\n]*))[ \t]*(?:#[^\n]*)?$",
     re.MULTILINE,
 )
 _NESTED_FIELD = re.compile(
-    r"^[ \t]+(?:revision|down_revision|branch_labels|depends_on)[ \t]*[:=+]", re.MULTILINE
+    r"\n[ \t]+(?:revision|down_revision|branch_labels|depends_on)[ \t]*[:=+]"
 )
+#: A line that leaves a bracket, a call or a line open.
 _OPEN_LINE = re.compile(r"[(\[{,\\][ \t]*(?:#[^\n]*)?$")
 
 FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
@@ -55,44 +61,92 @@ class Header:
 
 
 def read_header(text: str) -> Header | None:
-    """The header of a revision file, or ``None`` when only a full parse can tell."""
+    """The header of a revision file, or ``None`` when only a full parse can tell.
+
+    The checks run once per file rather than once per field (this runs on every
+    file of every history): no field assigned inside a block, no triple quote
+    between the docstring and the last field, no field continuing a bracket.
+    Each pattern starts with a line break rather than ``^``: a literal first
+    character lets the regular expression engine skip ahead.
+    """
     if _NESTED_FIELD.search(text):
         return None  # assigned in a block: the full parse reports it as dynamic
-    start = _LEADING.match(text)
-    docstring_start = start.end() if start else 0
-    literal = _TRIPLE.match(text, docstring_start)
-    if literal is None:
-        return None  # no triple-quoted docstring first: rare; let ast decide
-    if "\\" in literal.group(3):
-        try:
-            docstring = ast.literal_eval(literal.group(0))
-        except (SyntaxError, ValueError):
-            return None
-    else:
-        docstring = literal.group(3)  # no escapes: the text is the value, raw or not
-    after = literal.end()
+    docstring_start = _LEADING.match(text).end()  # type: ignore[union-attr]  # always matches
+    found = _docstring(text, docstring_start)
+    if found is None:
+        return None
+    docstring, after = found
     values: dict[str, Literal] = {}
     lines: dict[str, int] = {}
+    last = after
+    counted, line = 0, 1
     for match in _FIELD.finditer(text, after):
-        if not _on_its_own(text, after, match):
-            return None
-        simple = _SIMPLE_VALUE.match(match.group(2))
-        if simple is not None:
-            values[match.group(1)] = _simple_value(simple.group(1))
+        name, single, double, none, other = match.groups()
+        if single is not None:
+            values[name] = single
+        elif double is not None:
+            values[name] = double
+        elif none is not None:
+            values[name] = None
         else:
-            statement = _statement(match)
-            if statement is None or statement.value is None:
-                return None
             try:
-                values[match.group(1)] = _tuples(ast.literal_eval(statement.value))
-            except (ValueError, TypeError, MemoryError, RecursionError):
-                return None  # a name, an attribute, a call: the full reader follows those
-        lines[match.group(1)] = text.count("\n", 0, match.start()) + 1
+                values[name] = _other_value(match, other)
+            except _StepAside:
+                return None
+        start = match.start()  # the line break before the field
+        if _OPEN_LINE.search(text, text.rfind("\n", 0, start) + 1, start):
+            return None  # the field may continue a bracket or a line
+        line += text.count("\n", counted, start + 1)
+        counted = start + 1
+        lines[name] = line
+        last = start
     if "revision" not in values or "down_revision" not in values:
         return None
+    if text.find('"""', after, last) >= 0 or text.find("'''", after, last) >= 0:
+        return None  # a field may sit inside a string
     header = Header(docstring, values, lines)
     header.docstring_line = text.count("\n", 0, docstring_start) + 1
     return header
+
+
+def _docstring(text: str, start: int) -> tuple[str, int] | None:
+    """The first statement as a triple-quoted string: its value and where it ends."""
+    opening = _DOC_OPEN.match(text, start)
+    if opening is None:
+        return None  # no triple-quoted docstring first: rare; let ast decide
+    quote = opening.group(1)
+    end = text.find(quote, opening.end())
+    if end < 0:
+        return None
+    body = text[opening.end() : end]
+    if "\\" not in body:
+        return body, end + 3  # no escapes: the text is the value, raw or not
+    literal = _TRIPLE.match(text, start)
+    if literal is None:
+        return None
+    try:
+        return ast.literal_eval(literal.group(0)), literal.end()
+    except (SyntaxError, ValueError):
+        return None
+
+
+class _StepAside(Exception):
+    """Only the full reader can tell this value."""
+
+
+def _other_value(match: re.Match[str], source: str) -> Literal:
+    """A right-hand side other than a plain string or ``None``: flat tuples and
+    lists of strings by pattern, anything else by the parser."""
+    simple = _SIMPLE_VALUE.match(source)
+    if simple is not None:
+        return _simple_value(simple.group(1))
+    statement = _statement(match)
+    if statement is None or statement.value is None:
+        raise _StepAside
+    try:
+        return _tuples(ast.literal_eval(statement.value))
+    except (ValueError, TypeError, MemoryError, RecursionError):
+        raise _StepAside from None  # a name, an attribute, a call: the full reader follows
 
 
 def _tuples(value: object) -> Literal:
@@ -102,16 +156,6 @@ def _tuples(value: object) -> Literal:
     if value is None or isinstance(value, str | int | float | bool | bytes):
         return value
     raise ValueError("not a literal the reader keeps")
-
-
-def _on_its_own(text: str, after: int, match: re.Match[str]) -> bool:
-    """Not inside a string or a bracket: no triple quote since the docstring, and
-    the line before does not leave anything open."""
-    between = text[after : match.start()]
-    if '"""' in between or "'''" in between:
-        return False
-    previous = text.rfind("\n", 0, match.start() - 1)
-    return not _OPEN_LINE.search(text[previous + 1 : match.start() - 1])
 
 
 def _simple_value(source: str) -> Literal:

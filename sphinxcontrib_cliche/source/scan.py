@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
 from sphinxcontrib_cliche.source.literals import ConstantResolver
@@ -81,8 +82,10 @@ def read_history_files(
 
 def _revision_paths(
     locations: Locations, diagnostics: list[Diagnostic], folders: list[str]
-) -> Iterator[Path]:
-    seen: set[Path] = set()
+) -> Iterator[str]:
+    """The real path of every revision file, as strings: a ``Path`` per file costs
+    more than the header reader on a large history."""
+    seen: set[str] = set()
     for location in locations.version_locations:
         folder = Path(location)
         if not folder.exists():
@@ -107,7 +110,7 @@ def _revision_paths(
                 if locations.sourceless and _COMPILED_REVISION_NAME.match(listed.name):
                     diagnostics.append(
                         Diagnostic(
-                            str(listed.path),
+                            listed.path,
                             None,
                             Code.UNREADABLE_FILE,
                             "compiled-only revision (sourceless) cannot be read "
@@ -120,49 +123,45 @@ def _revision_paths(
                 continue
             if real in seen:
                 diagnostics.append(
-                    Diagnostic(
-                        str(real), None, Code.DUPLICATE_FILE, "file reached twice; read once"
-                    )
+                    Diagnostic(real, None, Code.DUPLICATE_FILE, "file reached twice; read once")
                 )
                 continue
             seen.add(real)
             yield real
 
 
-@dataclass(frozen=True)
-class _Listed:
-    """A file found in a version folder, with what resolving it needs."""
+class _Listed(NamedTuple):
+    """A file found in a version folder, with what resolving it needs (a named
+    tuple: one is made per file, and it costs a third of a frozen dataclass)."""
 
-    path: Path
+    path: str
     name: str
     symlink: bool
-    real_folder: Path
+    real_folder: str
 
 
-def _real_path(listed: _Listed, diagnostics: list[Diagnostic]) -> Path | None:
+def _real_path(listed: _Listed, diagnostics: list[Diagnostic]) -> str | None:
     """``Path.resolve()`` as Alembic calls it, without a system call per plain file."""
     if not listed.symlink:
-        return listed.real_folder / listed.name
+        return listed.real_folder + listed.name  # the folder ends with a separator
     try:
-        real = listed.path.resolve()
+        real = Path(listed.path).resolve()
     except (OSError, RuntimeError) as error:
         diagnostics.append(
-            Diagnostic(
-                str(listed.path), None, Code.UNREADABLE_FILE, f"cannot resolve path: {error}"
-            )
+            Diagnostic(listed.path, None, Code.UNREADABLE_FILE, f"cannot resolve path: {error}")
         )
         return None
     if not real.exists():
         diagnostics.append(
             Diagnostic(
-                str(listed.path),
+                listed.path,
                 None,
                 Code.UNREADABLE_FILE,
                 f"symbolic link to {real}, which does not exist (any more)",
             )
         )
         return None
-    return real
+    return str(real)
 
 
 def _list_folder(
@@ -193,12 +192,12 @@ def _list_folder(
             )
             continue
         folders.append(root)
-        real_folder = Path(root).resolve()
+        real_folder = os.path.join(Path(root).resolve(), "")
         files = sorted((e for e in entries if not _is_dir(e)), key=lambda e: e.name)
-        listed.extend(_Listed(Path(e.path), e.name, e.is_symlink(), real_folder) for e in files)
+        listed.extend(_Listed(e.path, e.name, e.is_symlink(), real_folder) for e in files)
         if locations.sourceless:
             listed.extend(
-                _Listed(p, p.name, p.is_symlink(), p.parent.resolve())
+                _Listed(str(p), p.name, p.is_symlink(), os.path.join(p.parent.resolve(), ""))
                 for p in _compiled_only(Path(root), [e.name for e in files])
             )
         if not locations.recursive:
@@ -225,9 +224,9 @@ def _compiled_only(root: Path, files: list[str]) -> list[Path]:
     return [entry for entry in sorted(cache.iterdir()) if entry.name.split(".")[0] not in names]
 
 
-def _stamp(path: Path) -> FileStamp | None:
+def _stamp(path: str) -> FileStamp | None:
     try:
-        status = path.stat()
+        status = os.stat(path)
     except OSError:
         return None
-    return FileStamp(str(path), status.st_mtime_ns, status.st_size)
+    return FileStamp(path, status.st_mtime_ns, status.st_size)
