@@ -46,13 +46,15 @@ def read_snapshot(
         from sphinxcontrib_cliche.source.importing import import_history_files
 
         return import_history_files(locations)
-    return read_history_files(locations, with_operations=with_operations)
+    with collector_paused():
+        return read_history_files(locations, with_operations=with_operations)
 
 
 def analyse(snapshot: SourceSnapshot) -> Report:
     """Build and check the history of an already-read snapshot."""
-    history = History(snapshot.records, snapshot.diagnostics)
-    policy = check_history(history, snapshot.locations.root)
+    with collector_paused():
+        history = History(snapshot.records, snapshot.diagnostics)
+        policy = check_history(history, snapshot.locations.root)
     return Report(snapshot, history, (*history.diagnostics, *policy))
 
 
@@ -66,7 +68,7 @@ def load(
 ) -> Report:
     """Read the history at ``path`` (config file or folder) and check it."""
     locations = locate(path, recursive=recursive, source_paths=source_paths)
-    with collector_paused():
+    with collector_paused():  # also across the two steps: one pause, one collection
         return analyse(read_snapshot(locations, loader, with_operations=with_operations))
 
 

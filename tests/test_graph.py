@@ -245,3 +245,46 @@ def test_missing_dot_warns_once_per_graph_and_renders_text(graph_app: Any) -> No
     page = BeautifulSoup((Path(app.outdir) / "index.html").read_text(), "html.parser")
     assert "2d8e07def2 (head)" in page.select_one("pre").get_text()
     assert len(page.select("dl.cliche-revision")) == 5  # the history still renders
+
+
+def test_segments_when_runs_are_not_enough(tmp_path: Path) -> None:
+    """Past the box cap only landmarks keep boxes; every revision is still drawn,
+    once, in segments that follow the history order, and the graph stays acyclic."""
+    shape = Shape(revisions=400, branch=0.2, merge=0.3, label=0.02, depends=0.02, locality=5)
+    folder = generate(11, shape).write(tmp_path)
+    history = load(folder, with_operations=False).history
+    runs_only = build_graph(history, collapse=3, max_boxes=10**6)
+    graph = build_graph(history, collapse=3, max_boxes=60)
+    assert len(runs_only.boxes) > 60 >= len(graph.boxes) and graph.omitted == 0
+
+    drawn = [revision for box in graph.boxes for revision in box.revisions]
+    assert sorted(drawn) == sorted(history.order)  # each revision exactly once
+    landmarks = {
+        node.revision
+        for node in history.nodes
+        if node.is_head or node.is_base or node.record.labels or node.record.dependencies
+    }
+    single = {box.key for box in graph.boxes if not box.key.startswith("seg-")}
+    assert landmarks <= single
+    segments = [box for box in graph.boxes if box.key.startswith("seg-")]
+    assert segments and all(f"{len(box.revisions)} revisions" in box.label for box in segments)
+
+    position = {revision: index for index, revision in enumerate(reversed(history.order))}
+    for box in segments:  # a segment is a stretch of the (reversed) history order
+        places = sorted(position[revision] for revision in box.revisions)
+        assert places == list(range(places[0], places[0] + len(places)))
+    children: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        assert edge.parent != edge.child
+        children.setdefault(edge.parent, []).append(edge.child)
+    state: dict[str, int] = {}
+
+    def acyclic(key: str) -> bool:  # depth-first search for a back edge
+        state[key] = 1
+        for child in children.get(key, []):
+            if state.get(child) == 1 or (child not in state and not acyclic(child)):
+                return False
+        state[key] = 2
+        return True
+
+    assert all(acyclic(box.key) for box in graph.boxes if box.key not in state)

@@ -399,19 +399,27 @@ def test_second_build_reads_nothing(build: Builder, make_app: Callable[..., Any]
     assert dict(again.env.get_domain("cliche").reads) == reads
 
 
-def test_incremental_edit_add_delete(
-    build: Builder, make_app: Callable[..., Any], migrations_copy: Path
-) -> None:
-    config = {**SHOW_TYPES, "cliche_config": str(migrations_copy / "alembic.ini")}
-    app = build("history", config=migrations_copy / "alembic.ini")
-    srcdir = Path(app.srcdir)
+def rebuilder(
+    make_app: Callable[..., Any], app: Any, config: Path
+) -> Callable[[], tuple[list[str], Any]]:
+    """Build ``app``'s project again (same environment): the documents it read, and it."""
 
     def rebuild() -> tuple[list[str], Any]:
-        again = make_app("html", srcdir=srcdir, confoverrides=config, freshenv=False)
+        overrides = {**SHOW_TYPES, "cliche_config": str(config)}
+        again = make_app("html", srcdir=Path(app.srcdir), confoverrides=overrides, freshenv=False)
         read: list[str] = []
         again.connect("env-before-read-docs", lambda app, env, docnames: read.extend(docnames))
         again.build()
         return sorted(read), again
+
+    return rebuild
+
+
+def test_incremental_edit_add_delete(
+    build: Builder, make_app: Callable[..., Any], migrations_copy: Path
+) -> None:
+    app = build("history", config=migrations_copy / "alembic.ini")
+    rebuild = rebuilder(make_app, app, migrations_copy / "alembic.ini")
 
     target = migrations_copy / "versions" / "1ed82ef0071_add_dod_column_to_person.py"
     target.write_text(
@@ -476,3 +484,111 @@ def test_ambiguous_reference_names_the_candidates(build: Builder, tmp_path: Path
     warnings = warnings_of(app)
     assert "could be copy:27e81ea4d86, migrations:27e81ea4d86" in warnings
     assert "[cliche.ref]" in warnings
+
+
+# --- histories split into pages ------------------------------------------------------
+
+
+def _chain(folder: Path, count: int, start: int = 0) -> Path:
+    """A straight line of revisions r0000 -> r0001 -> ... in ``folder/versions``."""
+    versions = folder / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    for index in range(start, start + count):
+        parent = f"r{index - 1:04d}" if index else None
+        (versions / f"r{index:04d}.py").write_text(
+            f'"""Step {index}"""\nrevision = "r{index:04d}"\ndown_revision = {parent!r}\n'
+        )
+    return folder
+
+
+def _page_revisions(app: Any, page: int) -> list[str]:
+    return list(revision_blocks(soup(app, f"index-revisions/page-{page}.html")))
+
+
+def _build_pages(build: Builder, tmp_path: Path, root: str, revisions: int) -> tuple[Any, Path]:
+    """Build ``root`` on a chain of ``revisions``: the app and the history's folder."""
+    history = _chain(tmp_path / "history", revisions)
+    app = build(root, config=history)
+    assert warnings_of(app) == ""
+    return app, history
+
+
+def _page_sources(app: Any) -> list[str]:
+    return sorted(p.name for p in (Path(app.srcdir) / "index-revisions").iterdir())
+
+
+def test_pages(build: Builder, tmp_path: Path) -> None:
+    app, _ = _build_pages(build, tmp_path, "pages", 7)
+    assert _page_sources(app) == ["page-1.rst", "page-2.rst", "page-3.rst"]
+    # page 1 holds the oldest revisions; each page lists newest first
+    assert _page_revisions(app, 1) == ["r0002", "r0001", "r0000"]
+    assert _page_revisions(app, 2) == ["r0005", "r0004", "r0003"]
+    assert _page_revisions(app, 3) == ["r0006"]
+
+    overview = soup(app)
+    assert "7 revisions on 3 pages of up to 3" in overview.get_text()
+    pages = [a["href"] for a in overview.select("div.cliche-pages a.reference")]
+    assert pages == [f"index-revisions/page-{n}.html" for n in (3, 2, 1)]
+    assert overview.select("div.cliche-graph, img.cliche-graph, object, svg")  # the graph of all
+    # references and the history's own links resolve across pages
+    roles = {a.get_text(): a["href"] for a in overview.select("div.body p a.reference")}
+    assert roles["r0000"] == "index-revisions/page-1.html#cliche-history-r0000"
+    assert roles["r0006"] == "index-revisions/page-3.html#cliche-history-r0006"
+    parent = revision_blocks(soup(app, "index-revisions/page-2.html"))["r0003"]
+    assert parent.select_one("a.reference")["href"] == "page-1.html#cliche-history-r0002"
+    nav = soup(app, "index-revisions/page-2.html").select_one("p.cliche-pages-nav")
+    assert "Revisions 4\u20136" in nav.get_text() and "page 2 of 3" in nav.get_text()
+    assert [a["href"] for a in nav.select("a")] == ["../index.html", "page-3.html", "page-1.html"]
+
+
+def test_pages_rebuild_only_what_changed(
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    app, history = _build_pages(build, tmp_path, "pages", 7)
+    srcdir = Path(app.srcdir)
+    rebuild = rebuilder(make_app, app, history)
+
+    updated, again = rebuild()
+    assert updated == []
+    assert list(again.env.get_domain("cliche").reads.values()) == [1]  # no file read again
+
+    _chain(history, 1, start=7)  # r0007 on top: the newest page and the overview
+    updated, again = rebuild()
+    assert updated == ["index", "index-revisions/page-3"]
+    assert _page_revisions(again, 3) == ["r0007", "r0006"]
+
+    step = history / "versions" / "r0001.py"
+    step.write_text(step.read_text().replace("Step 1", "Step one"))
+    updated, again = rebuild()
+    assert updated == ["index", "index-revisions/page-1"]  # the graph on the overview shows it
+    assert "Step one" in soup(again, "index-revisions/page-1.html").get_text()
+
+    with step.open("a") as handle:
+        handle.write("# a comment changes nothing shown\n")
+    updated, _ = rebuild()
+    assert updated == []
+
+    for index in (5, 6, 7):  # back to two pages: the third page's source goes away
+        (history / "versions" / f"r{index:04d}.py").unlink()
+    updated, again = rebuild()
+    assert not (srcdir / "index-revisions" / "page-3.rst").exists()
+    assert "index-revisions/page-2" in updated
+    assert _page_revisions(again, 2) == ["r0004", "r0003"]
+
+
+def test_pages_in_myst(build: Builder, tmp_path: Path) -> None:
+    app, _ = _build_pages(build, tmp_path, "pages-myst", 5)
+    assert _page_sources(app) == ["page-1.md", "page-2.md"]
+    assert _page_revisions(app, 2) == ["r0004", "r0003"]
+    link = soup(app).select_one("div.body p a.reference")
+    assert link["href"] == "index-revisions/page-1.html#cliche-history-r0000"
+
+
+def test_page_needs_per_page(build: Builder, tmp_path: Path) -> None:
+    history = _chain(tmp_path / "history", 2)
+    srcdir = tmp_path / "src-pages"
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    (srcdir / "index.rst").write_text("Pages\n=====\n\n.. cliche-history::\n   :page: 2\n")
+    app = build("pages", config=history)
+    assert ":page: needs :per-page:" in warnings_of(app)
+    assert "[cliche.pages]" in warnings_of(app)

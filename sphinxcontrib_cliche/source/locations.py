@@ -55,6 +55,18 @@ class Locations:
             return str(Path(self.script_dir).parent)
         return str(Path(self.version_locations[0]).parent)
 
+    @property
+    def name(self) -> str:
+        """A history's default name (in references, anchors and titles): the folder
+        of its config, else its script folder, else its versions folder."""
+        if self.config_file is not None:
+            folder = Path(self.config_file).parent
+        elif self.script_dir is not None:
+            folder = Path(self.script_dir)
+        else:
+            folder = Path(self.version_locations[0])
+        return folder.name or "history"
+
 
 def locate(
     path: str | Path,

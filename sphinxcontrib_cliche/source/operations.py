@@ -240,17 +240,52 @@ def _with_item(item: ast.withitem, context: _Context) -> None:
 
 
 def _calls(stmt: ast.stmt) -> Iterator[ast.Call]:
-    """Calls in source order, not entering lambdas or nested definitions."""
+    """Calls in source order, not entering lambdas or nested definitions.
+
+    A walk of its own rather than ``ast.iter_child_nodes``: it is the inner
+    loop of reading operations, and most nodes of a migration are names,
+    constants and their contexts, which cannot hold a call and are skipped
+    without a visit.
+    """
     todo: list[ast.AST] = [stmt]
     found = []
     while todo:
         node = todo.pop()
-        if isinstance(node, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue
-        if isinstance(node, ast.Call):
+        if node.__class__ is ast.Call:
             found.append(node)
-        todo.extend(ast.iter_child_nodes(node))
-    return iter(sorted(found, key=lambda c: (c.lineno, c.col_offset)))
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                todo.extend(item for item in value if item.__class__ not in _NO_CALLS)
+            elif value.__class__ not in _NO_CALLS and isinstance(value, ast.AST):
+                todo.append(value)
+    if len(found) > 1:
+        found.sort(key=lambda c: (c.lineno, c.col_offset))
+    return iter(found)
+
+
+#: Nodes the walk for calls does not enter: leaves (and non-nodes: strings,
+#: numbers), and definitions, whose calls do not run with the statement.
+_NO_CALLS = frozenset(
+    {
+        ast.Name,
+        ast.Constant,
+        ast.Load,
+        ast.Store,
+        ast.Del,
+        ast.Lambda,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        str,
+        int,
+        float,
+        complex,
+        bool,
+        bytes,
+        type(None),
+    }
+)
 
 
 def _operation_of(func: ast.expr, context: _Context) -> str | None:

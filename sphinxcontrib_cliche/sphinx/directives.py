@@ -15,7 +15,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from sphinxcontrib_cliche.errors import ClicheError
-from sphinxcontrib_cliche.loading import Loader, Report, analyse
+from sphinxcontrib_cliche.loading import Loader, Report
 from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.model.tables import table_histories
 from sphinxcontrib_cliche.render.dot import DIRECTIONS
@@ -36,7 +36,21 @@ from sphinxcontrib_cliche.sphinx.doctree import (
 )
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
 from sphinxcontrib_cliche.sphinx.graph import graph_node
-from sphinxcontrib_cliche.sphinx.store import load_cached, source_key
+from sphinxcontrib_cliche.sphinx.pages import (
+    doc_link,
+    overview_docname,
+    page_docname,
+    toctree_node,
+)
+from sphinxcontrib_cliche.sphinx.selection import (
+    Selection,
+    page_bounds,
+    page_count,
+    select,
+    select_all,
+    usage_fingerprint,
+)
+from sphinxcontrib_cliche.sphinx.store import load_cached, report_of, source_key
 
 if TYPE_CHECKING:
     from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
@@ -68,6 +82,12 @@ OPTION_HELP = {
     "collapse": "Draw runs of plain revisions longer than N as one box, or ``none`` "
     "(default: ``cliche_graph_collapse``).",
     "direction": "``newest-top`` (default), ``oldest-top``, ``left-right`` or ``right-left``.",
+    "per-page": "Split the history into generated pages of N revisions (page 1 holds the oldest); "
+    "this page then shows the graph of all of them and a table of contents of the pages. "
+    "The pages are written next to this document, in a folder named after it with "
+    "``-revisions`` appended (add it to ``.gitignore``).",
+    "page": "With ``:per-page:``, show only page K. Written into the generated pages; not "
+    "usually set by hand.",
 }
 
 
@@ -93,6 +113,8 @@ class Loaded:
     locations: Locations
     name: str
     domain: ClicheDomain
+    key: str
+    generation: int
 
 
 class HistorySourceDirective(SphinxDirective):
@@ -114,19 +136,48 @@ class HistorySourceDirective(SphinxDirective):
     }
 
     def load(self) -> Loaded:
+        """The history, read once per build (see :mod:`.store`).
+
+        The page does not depend on the revision files themselves: between
+        builds, :func:`.gate.outdated_documents` compares what the page showed
+        with what it would show now, so an edit elsewhere in a long history
+        does not make every page be read again.
+        """
         locations = self._locations()
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
         loader = Loader(self.options.get("loader", self.config.cliche_loader))
-        snapshot = load_cached(domain, locations, loader)
-        for stamp in snapshot.files:
-            self.env.note_dependency(stamp.path)
+        cached = load_cached(domain, locations, loader)
         if locations.config_file:
             self.env.note_dependency(locations.config_file)
-        name = self.options.get("name") or history_name(locations)
-        policy = self.options.get("multiple-heads", self.config.cliche_multiple_heads)
+        name = self.options.get("name") or locations.name
         key = source_key(locations, loader)
-        domain.note_usage(Usage(self.env.docname, self.lineno, name, key, policy))
-        return Loaded(analyse(snapshot), locations, name, domain)
+        report = report_of(domain, key, cached)
+        return Loaded(report, locations, name, domain, key, cached.generation)
+
+    def selection(self) -> Selection:
+        return Selection(
+            range=self.options.get("range"),
+            branch=self.options.get("branch"),
+            newest_first=self.options.get("order") != "oldest-first",
+            limit=self.options.get("limit"),
+            per_page=self.options.get("per-page"),
+            page=self.options.get("page"),
+        )
+
+    def use(self, loaded: Loaded, selection: Selection, shown: Sequence[Node] | None) -> None:
+        """Note the use for the gate, with a fingerprint of what the page shows."""
+        policy = self.options.get("multiple-heads", self.config.cliche_multiple_heads)
+        usage = Usage(
+            self.env.docname,
+            self.lineno,
+            loaded.name,
+            loaded.key,
+            policy,
+            selection,
+            loaded.generation,
+            "" if shown is None else usage_fingerprint(loaded.report.history, selection, shown),
+        )
+        loaded.domain.note_usage(usage)
 
     def warn(self, error: ClicheError, subtype: str) -> list[nodes.Node]:
         logger.warning(
@@ -139,15 +190,17 @@ class HistorySourceDirective(SphinxDirective):
         )
         return []
 
-    def select(self, history: History, newest_first: bool = True) -> list[Node]:
-        shown = list(history.range(self.options.get("range")))
-        branch = self.options.get("branch")
-        if branch:
-            shown = [node for node in shown if branch in node.branch_names]
-        if not newest_first:
-            shown.reverse()
-        limit = self.options.get("limit")
-        return shown[:limit] if limit else shown
+    def select(self, loaded: Loaded) -> list[Node]:
+        """The revisions to show (raises ``ClicheError`` for a bad range), noted
+        as this page's use of the history."""
+        selection = self.selection()
+        try:
+            shown = select(loaded.report.history, selection)
+        except ClicheError:
+            self.use(loaded, selection, None)  # the gate still judges the history
+            raise
+        self.use(loaded, selection, shown)
+        return shown
 
     def graph(self, history: History, shown: list[Node], name: str) -> nodes.Node:
         collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
@@ -185,18 +238,25 @@ class HistoryDirective(HistorySourceDirective):
         "sql": directives.unchanged_required,
         "docstrings": _choice(("text", "rst")),
         "no-index": directives.flag,
+        "per-page": directives.positive_int,
+        "page": directives.positive_int,
     }
 
     def run(self) -> list[nodes.Node]:
+        if "page" in self.options and "per-page" not in self.options:
+            return self.warn(ClicheError(":page: needs :per-page:"), "pages")
         try:
             loaded = self.load()
         except ClicheError as error:
             return self.warn(error, "config")
         history = loaded.report.history
         try:
-            shown = self.select(history, self.options.get("order") != "oldest-first")
+            shown = self.select(loaded)
         except ClicheError as error:
             return self.warn(error, "range")
+        selection = self.selection()
+        if selection.is_overview:
+            return self._overview(loaded, shown, selection)
         index = "no-index" not in self.options
         self._register(loaded.domain, history, shown, loaded.name, index)
         options = RenderOptions(
@@ -209,10 +269,55 @@ class HistoryDirective(HistorySourceDirective):
             sql=self._sql_renderer(loaded.locations),
         )
         result: list[nodes.Node] = []
+        if selection.page is not None:
+            result.append(self._navigation(history, selection))
         if self._wants_graph() and shown:
             result.append(self.graph(history, shown, loaded.name))
         result.extend(history_nodes(shown, options))
         return result
+
+    def _overview(
+        self, loaded: Loaded, shown: list[Node], selection: Selection
+    ) -> list[nodes.Node]:
+        """A history split into pages: how many, the graph of all, the pages."""
+        assert selection.per_page is not None
+        count = page_count(len(shown), selection.per_page)
+        summary = (
+            f"{len(shown):,} revisions on {count:,} pages of up to {selection.per_page:,}, "
+            + ("newest first." if selection.newest_first else "oldest first.")
+        )
+        result: list[nodes.Node] = [
+            nodes.paragraph(summary, summary, classes=["cliche-pages-summary"])
+        ]
+        if self._wants_graph() and shown:
+            result.append(self.graph(loaded.report.history, shown, loaded.name))
+        numbers = range(count, 0, -1) if selection.newest_first else range(1, count + 1)
+        docnames = [page_docname(self.env.docname, number) for number in numbers]
+        result.append(toctree_node(self.env.docname, docnames))
+        return result
+
+    def _navigation(self, history: History, selection: Selection) -> nodes.Node:
+        """The page's place among the pages, with links to its neighbours."""
+        assert selection.per_page is not None and selection.page is not None
+        total = len(select_all(history, selection))
+        count = page_count(total, selection.per_page)
+        first, last = page_bounds(total, selection.per_page, selection.page)
+        overview = overview_docname(self.env.docname)
+        text = (
+            f"Revisions {first:,}\u2013{last:,} (1 is the oldest), "
+            f"page {selection.page} of {count}: "
+        )
+        paragraph = nodes.paragraph("", text, classes=["cliche-pages-nav"])
+        links = [("all pages", overview)]
+        if selection.page < count:
+            links.append(("newer", page_docname(overview, selection.page + 1)))
+        if selection.page > 1:
+            links.append(("older", page_docname(overview, selection.page - 1)))
+        for index, (label, docname) in enumerate(links):
+            if index:
+                paragraph += nodes.Text(" \u00b7 ")
+            paragraph += doc_link(self.env.docname, docname, label)
+        return paragraph
 
     def _wants_operations(self) -> bool:
         if "no-operations" in self.options:
@@ -259,12 +364,14 @@ class HistoryDirective(HistorySourceDirective):
     def _register(
         self, domain: ClicheDomain, history: History, shown: list[Node], name: str, index: bool
     ) -> None:
-        for node in history.nodes:
+        # only what this page shows: a page of a long history is not read again
+        # when a label elsewhere changes, so it must not hold other pages' aliases
+        for node in shown:
             for label in node.record.labels:
                 domain.note_alias(name, label, node.revision)
-        for head in history.heads:
-            for label in history.get(head).branch_names:
-                domain.note_alias(name, f"{label}@head", head)
+            if node.is_head:
+                for label in node.branch_names:
+                    domain.note_alias(name, f"{label}@head", node.revision)
         if not index:
             return
         for node in shown:
@@ -290,7 +397,7 @@ class TablesDirective(HistorySourceDirective):
     def run(self) -> list[nodes.Node]:
         try:
             loaded = self.load()
-            shown = {node.revision for node in self.select(loaded.report.history)}
+            shown = {node.revision for node in self.select(loaded)}
         except ClicheError as error:
             return self.warn(error, "config")
         index = "no-index" not in self.options
@@ -328,23 +435,12 @@ class GraphDirective(HistorySourceDirective):
     def run(self) -> list[nodes.Node]:
         try:
             loaded = self.load()
-            shown = self.select(loaded.report.history)
+            shown = self.select(loaded)
         except ClicheError as error:
             return self.warn(error, "config")
         if not shown:
             return []
         return [self.graph(loaded.report.history, shown, loaded.name)]
-
-
-def history_name(locations: Locations) -> str:
-    """A history's default name: the folder of its config, else its script folder."""
-    if locations.config_file is not None:
-        folder = Path(locations.config_file).parent
-    elif locations.script_dir is not None:
-        folder = Path(locations.script_dir)
-    else:
-        folder = Path(locations.version_locations[0])
-    return folder.name or "history"
 
 
 def _display_path(locations: Locations) -> Callable[[str], str]:

@@ -19,12 +19,15 @@ from sphinx.roles import XRefRole
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
+from sphinxcontrib_cliche.sphinx.selection import Selection
+
 if TYPE_CHECKING:
     from sphinx.addnodes import pending_xref
     from sphinx.application import Sphinx
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
+    from sphinxcontrib_cliche.loading import Report
     from sphinxcontrib_cliche.sphinx.store import CachedHistory
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,9 @@ class Usage:
     name: str
     source_key: str
     multiple_heads: str
+    selection: Selection
+    generation: int  # of the history it was rendered from
+    fingerprint: str  # of what the directive showed (``""``: nothing, an error)
 
 
 class ClicheDomain(Domain):
@@ -65,7 +71,7 @@ class ClicheDomain(Domain):
         "table": XRefRole(warn_dangling=True),
     }
     #: bumped whenever the shape of the data below changes
-    data_version = 2
+    data_version = 4
     initial_data: ClassVar[dict[str, Any]] = {
         "revisions": {},  # (history name, id) -> RevisionObject
         "tables": {},  # (history name, table) -> RevisionObject of its cliche-tables entry
@@ -73,7 +79,14 @@ class ClicheDomain(Domain):
         "usages": {},  # docname -> [Usage]
         "snapshots": {},  # source key -> CachedHistory
         "reads": {},  # source key -> how many times it was really read
+        "page_totals": {},  # (source key, Selection) -> (generation, revisions selected)
     }
+
+    def __init__(self, env: BuildEnvironment) -> None:
+        super().__init__(env)
+        #: Analysed histories by (source key, generation): this process's, this
+        #: build's; never pickled (the snapshots are).
+        self.reports: dict[tuple[str, int], Report] = {}
 
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:
@@ -102,6 +115,10 @@ class ClicheDomain(Domain):
     @property
     def reads(self) -> dict[str, int]:
         return self.data["reads"]  # type: ignore[no-any-return]
+
+    @property
+    def page_totals(self) -> dict[tuple[str, Selection], tuple[int, int]]:
+        return self.data["page_totals"]  # type: ignore[no-any-return]
 
     def note_revision(self, history: str, revision: str, obj: RevisionObject) -> None:
         """Record a canonical place; the first document (by name) wins, silently."""

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
-from sphinxcontrib_cliche.sphinx import config, gate, graph
+from sphinxcontrib_cliche.sphinx import config, gate, graph, pages
 from sphinxcontrib_cliche.sphinx.directives import (
     GraphDirective,
     HistoryDirective,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 
 #: Bump when the environment data of the ``cliche`` domain changes shape.
-ENV_VERSION = 1
+ENV_VERSION = 2
 
 
 def _add_static(app: Sphinx, config: Config) -> None:
@@ -42,6 +42,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     graph.register(app)
     app.add_css_file("cliche.css")
     app.connect("config-inited", _add_static)
+    app.connect("builder-inited", pages.write_pages)
     app.connect("env-get-outdated", gate.outdated_documents)
     app.connect("env-updated", gate.check_histories)
     app.connect("warn-missing-reference", warn_missing_revision)

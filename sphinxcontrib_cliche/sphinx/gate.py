@@ -9,6 +9,7 @@ holds, every time.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from docutils import nodes
@@ -16,8 +17,10 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic, Level
-from sphinxcontrib_cliche.loading import analyse
-from sphinxcontrib_cliche.sphinx.store import is_current
+from sphinxcontrib_cliche.errors import ClicheError
+from sphinxcontrib_cliche.model.history import History
+from sphinxcontrib_cliche.sphinx.selection import select, usage_fingerprint
+from sphinxcontrib_cliche.sphinx.store import CachedHistory, refresh, report_of
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -41,19 +44,45 @@ def _domain(env: BuildEnvironment) -> ClicheDomain:
 def outdated_documents(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    """Pages whose history gained or lost a file (edits are caught as dependencies)."""
+    """Pages whose revisions changed since they were rendered.
+
+    Each history is stat-checked and, if any of its files or folders changed,
+    read again once; then only the pages rendered from an older read are
+    compared, by fingerprint, with what they would show now.  Adding a
+    revision to a history split into pages thus re-reads the newest page and
+    the overview, not all of them.
+    """
     domain = _domain(env)
-    keys = {usage.source_key for usages in domain.usages.values() for usage in usages}
-    changed_keys = set()
-    for key in keys:  # each history checked once, however many pages show it
-        cached = domain.snapshots.get(key)
-        if cached is None or not is_current(cached):
-            changed_keys.add(key)
-    return sorted(
-        docname
-        for docname, usages in domain.usages.items()
-        if any(usage.source_key in changed_keys for usage in usages)
-    )
+    current: dict[str, CachedHistory] = {}  # each history stat-checked once
+    outdated = []
+    for docname, usages in sorted(domain.usages.items()):
+        kept = []
+        for usage in usages:
+            key = usage.source_key
+            if key not in domain.snapshots:
+                break  # never read (a failed directive): read the page again
+            if key not in current:
+                current[key] = refresh(domain, key)
+            cached = current[key]
+            if usage.generation != cached.generation:
+                history = report_of(domain, key, cached).history
+                if _fingerprint(history, usage) != usage.fingerprint:
+                    break
+                usage = replace(usage, generation=cached.generation)
+            kept.append(usage)
+        else:
+            domain.usages[docname] = kept  # unchanged: now known to match this read
+            continue
+        outdated.append(docname)
+    return outdated
+
+
+def _fingerprint(history: History, usage: Usage) -> str:
+    try:
+        shown = select(history, usage.selection)
+    except ClicheError:
+        return ""
+    return usage_fingerprint(history, usage.selection, shown)
 
 
 def check_histories(app: Sphinx, env: BuildEnvironment) -> None:
@@ -68,13 +97,12 @@ def check_histories(app: Sphinx, env: BuildEnvironment) -> None:
         cached = domain.snapshots.get(key)
         if cached is None:
             continue
-        report = analyse(cached.snapshot)
         _warn(
             d
-            for d in report.diagnostics
+            for d in cached.diagnostics
             if d.code is not Code.MULTIPLE_HEADS and d.level >= Level.WARNING
         )
-        heads = [d for d in report.diagnostics if d.code is Code.MULTIPLE_HEADS]
+        heads = [d for d in cached.diagnostics if d.code is Code.MULTIPLE_HEADS]
         if not heads:
             continue
         message = heads[0].message
