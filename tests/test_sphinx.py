@@ -592,3 +592,23 @@ def test_page_needs_per_page(build: Builder, tmp_path: Path) -> None:
     app = build("pages", config=history)
     assert ":page: needs :per-page:" in warnings_of(app)
     assert "[cliche.pages]" in warnings_of(app)
+
+
+def test_snapshot_kept_beside_the_doctrees(
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The environment keeps stamps and findings, not the records; a page rendered
+    again after the kept records are gone reads the history once more."""
+    app, history = _build_pages(build, tmp_path, "pages", 7)
+    kept = list((Path(app.doctreedir) / "cliche").glob("*.pickle"))
+    assert len(kept) == 1
+    cached = next(iter(app.env.get_domain("cliche").snapshots.values()))
+    assert not hasattr(cached, "snapshot") and len(cached.stamps) == 7
+
+    kept[0].unlink()
+    index = Path(app.srcdir) / "index.rst"
+    index.write_text(index.read_text().replace("The oldest", "Here, the oldest"))
+    updated, again = rebuilder(make_app, app, history)()
+    assert updated == ["index"]
+    assert warnings_of(again) == ""
+    assert "7 revisions on 3 pages" in soup(again).get_text()

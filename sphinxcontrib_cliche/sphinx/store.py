@@ -1,42 +1,54 @@
-"""Read histories once per build and keep them in the environment.
+"""Read histories once per build and keep them between builds.
 
-A parsed folder is kept in the ``cliche`` domain's data with the stamp
-(mtime_ns, size) of every file it read and the listing of every folder it
-walked; it is reused while they all still match, so an unchanged history is
-never read twice, and the number of real reads is counted where tests can
-see it.
+What is kept in the environment is small: the stamp (mtime_ns, size) of
+every file read, the listing of every folder walked, and the gate's
+findings.  The snapshot itself (every record, with its operations) is
+pickled beside the doctrees and loaded only when a page has to be rendered:
+a build with nothing changed never loads it, and the environment that every
+build loads stays a few hundred kilobytes instead of megabytes.  The number
+of real reads is counted where tests can see it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.loading import Loader, Report, analyse, read_snapshot
 from sphinxcontrib_cliche.source.locations import Locations
-from sphinxcontrib_cliche.source.scan import FileStamp, SourceSnapshot
+from sphinxcontrib_cliche.source.scan import SourceSnapshot
 
 if TYPE_CHECKING:
     from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 
+#: ``(path, mtime_ns, size)``: plain tuples pickle and load several times faster
+#: than a dataclass per file.
+Stamp = tuple[str, int, int]
+
 
 @dataclass(frozen=True)
 class CachedHistory:
-    """A snapshot with what it takes to tell whether it is still current.
+    """What it takes to tell whether a history is still current, and where its
+    snapshot is.
 
     ``generation`` counts the reads of this history; a page remembers the
     generation it was rendered from, so only pages of a history read again
     need their fingerprints compared (:func:`.gate.outdated_documents`).
     """
 
-    snapshot: SourceSnapshot
-    listings: tuple[tuple[str, tuple[str, ...]], ...]
+    locations: Locations
     loader: Loader
     generation: int
+    listings: tuple[tuple[str, tuple[str, ...]], ...]
+    stamps: tuple[Stamp, ...]
     diagnostics: tuple[Diagnostic, ...]  # the gate's findings, judged once per read
+    snapshot_file: str
 
 
 def source_key(locations: Locations, loader: Loader) -> str:
@@ -59,7 +71,7 @@ def refresh(domain: ClicheDomain, key: str) -> CachedHistory:
     cached: CachedHistory = domain.snapshots[key]
     if is_current(cached):
         return cached
-    return _read(domain, key, cached.snapshot.locations, cached.loader, cached.generation)
+    return _read(domain, key, cached.locations, cached.loader, cached.generation)
 
 
 def _read(
@@ -68,7 +80,13 @@ def _read(
     snapshot = read_snapshot(locations, loader)
     report = analyse(snapshot)
     cached = CachedHistory(
-        snapshot, listings(snapshot.folders), loader, generation + 1, report.diagnostics
+        locations=locations,
+        loader=loader,
+        generation=generation + 1,
+        listings=listings(snapshot.folders),
+        stamps=tuple((f.path, f.mtime_ns, f.size) for f in snapshot.files),
+        diagnostics=report.diagnostics,
+        snapshot_file=_keep(domain, key, generation + 1, snapshot),
     )
     domain.snapshots[key] = cached
     domain.reads[key] = domain.reads.get(key, 0) + 1
@@ -76,11 +94,40 @@ def _read(
     return cached
 
 
+def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnapshot) -> str:
+    """Pickle ``snapshot`` beside the doctrees (atomically: parallel readers may
+    write the same history) and remove the older reads of the same history."""
+    folder = Path(domain.env.doctreedir) / "cliche"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    target = folder / f"{stem}-{generation}.pickle"
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_bytes(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL))
+    partial.replace(target)
+    for older in folder.glob(f"{stem}-*.pickle"):
+        if older != target:
+            older.unlink(missing_ok=True)
+    return str(target)
+
+
+def snapshot_of(cached: CachedHistory) -> SourceSnapshot:
+    """The records of a kept history: from its pickle, or read again if that is gone."""
+    try:
+        with open(cached.snapshot_file, "rb") as handle:  # noqa: PTH123
+            snapshot = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        snapshot = read_snapshot(cached.locations, cached.loader)
+    if not isinstance(snapshot, SourceSnapshot):
+        snapshot = read_snapshot(cached.locations, cached.loader)
+    return snapshot
+
+
 def report_of(domain: ClicheDomain, key: str, cached: CachedHistory) -> Report:
     """The analysed history, built at most once per process for each read."""
     found = domain.reports.get((key, cached.generation))
     if found is None:
-        found = domain.reports[(key, cached.generation)] = analyse(cached.snapshot)
+        found = analyse(snapshot_of(cached))
+        domain.reports[(key, cached.generation)] = found
     return found
 
 
@@ -91,7 +138,7 @@ def is_current(cached: CachedHistory) -> bool:
     build, where a ``Path`` per file would cost more than the system call.
     """
     return listings(folder for folder, _ in cached.listings) == cached.listings and all(
-        _unchanged(stamp) for stamp in cached.snapshot.files
+        _unchanged(stamp) for stamp in cached.stamps
     )
 
 
@@ -107,9 +154,10 @@ def listings(folders: Iterable[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(result)
 
 
-def _unchanged(stamp: FileStamp) -> bool:
+def _unchanged(stamp: Stamp) -> bool:
+    path, mtime_ns, size = stamp
     try:
-        status = os.stat(stamp.path)  # noqa: PTH116 - see is_current
+        status = os.stat(path)  # noqa: PTH116 - see is_current
     except OSError:
         return False
-    return (status.st_mtime_ns, status.st_size) == (stamp.mtime_ns, stamp.size)
+    return status.st_mtime_ns == mtime_ns and status.st_size == size
