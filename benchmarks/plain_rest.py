@@ -26,6 +26,7 @@ from sphinxcontrib_cliche.render.operations import ALEMBIC_OPS_URL, reference_ta
 from sphinxcontrib_cliche.sphinx.doctree import anchor
 
 _SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
+_HEADER = re.compile(r"(Revision ID|Revises|Create Date):")
 
 
 def escape(text: str) -> str:
@@ -36,15 +37,15 @@ def literal(text: str) -> str:
     return f":literal:`{escape(text)}`"
 
 
-def write_docs(
-    environment: Path, docs: Path, per_page: int, graph: bool, operations: bool
-) -> None:
+def write_docs(environment: Path, docs: Path, per_page: int, graph: bool, operations: bool) -> None:
     history = load(environment).history
     name = environment.name
     nodes = list(history.nodes)
     docs.mkdir(parents=True, exist_ok=True)
-    pages = [nodes[max(0, len(nodes) - k * per_page) : len(nodes) - (k - 1) * per_page]
-             for k in range(1, -(-len(nodes) // per_page) + 1)]
+    pages = [
+        nodes[max(0, len(nodes) - k * per_page) : len(nodes) - (k - 1) * per_page]
+        for k in range(1, -(-len(nodes) // per_page) + 1)
+    ]
     lines = ["History", "=======", ""]
     if len(pages) == 1:
         lines += _revisions(history, name, pages[0], graph, operations, environment)
@@ -98,7 +99,7 @@ def _revisions(
                 lines.append("   - " + _operation(operation))
         lines.append("")
         for paragraph in record.longdoc.split("\n\n")[1:]:
-            kept = [line for line in paragraph.splitlines() if not re.match(r"(Revision ID|Revises|Create Date):", line)]
+            kept = [line for line in paragraph.splitlines() if not _HEADER.match(line)]
             if kept:
                 lines += [escape(" ".join(kept)), ""]
     return lines

@@ -29,7 +29,6 @@ from sphinxcontrib_cliche.render.data import (
     operation_data,
     revision_data,
 )
-from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.render.operations import describe
@@ -212,6 +211,8 @@ def graph(options: argparse.Namespace, target: Path, is_config: bool) -> int:
     if fmt == "text":
         text = "\n".join(draw(nodes)) + "\n"
     else:
+        from sphinxcontrib_cliche.render.dot import to_dot  # imports graphviz: only here
+
         text = to_dot(build_graph(report.history, nodes, collapse), direction=options.direction)
     if output is None:
         print(text, end="")

@@ -16,7 +16,7 @@ from sphinxcontrib_cliche import __version__
 from sphinxcontrib_cliche.cli import commands
 from sphinxcontrib_cliche.cli.output import err
 from sphinxcontrib_cliche.errors import ClicheError, ConfigError, RangeError
-from sphinxcontrib_cliche.render.dot import DIRECTIONS
+from sphinxcontrib_cliche.render.graph import DIRECTIONS
 from sphinxcontrib_cliche.source.locations import CONFIG_NAMES, is_alembic_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

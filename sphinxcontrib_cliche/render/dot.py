@@ -13,10 +13,7 @@ from urllib.parse import quote
 
 import graphviz
 
-from sphinxcontrib_cliche.render.graph import Box, Graph
-
-#: Newest at the top, as ``alembic history`` lists them.
-DIRECTIONS = {"newest-top": "BT", "oldest-top": "TB", "left-right": "LR", "right-left": "RL"}
+from sphinxcontrib_cliche.render.graph import DIRECTIONS, Box, Graph
 
 #: Fill and border per mark; mid-tones that read on light and dark pages. The
 #: first mark in Node.marks order (head, base, branchpoint, mergepoint) wins.

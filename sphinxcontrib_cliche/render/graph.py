@@ -27,6 +27,10 @@ from sphinxcontrib_cliche.model.history import History, Node
 #: ~7 s for 2,000), and past this a picture is no longer read, only scrolled.
 MAX_BOXES = 1000
 
+#: Where the newest revisions go, and Graphviz's ``rankdir`` for it (newest at
+#: the top by default, as ``alembic history`` lists them).
+DIRECTIONS = {"newest-top": "BT", "oldest-top": "TB", "left-right": "LR", "right-left": "RL"}
+
 #: Runs of plain revisions longer than this are drawn as one box by default.
 DEFAULT_COLLAPSE = 3
 

@@ -18,8 +18,7 @@ from sphinxcontrib_cliche.errors import ClicheError
 from sphinxcontrib_cliche.loading import Loader, Report
 from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.model.tables import table_histories
-from sphinxcontrib_cliche.render.dot import DIRECTIONS
-from sphinxcontrib_cliche.render.graph import build_graph
+from sphinxcontrib_cliche.render.graph import DIRECTIONS, build_graph
 from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.render.operations import reference_target
 from sphinxcontrib_cliche.source.locations import Locations, locate
