@@ -296,31 +296,37 @@ def main() -> None:
 
 
 def markdown(payload: dict[str, object]) -> str:
-    """The largest N's table, with the machine, for the README and the docs."""
+    """Every N's table, largest first, with the machine, for the README and the docs."""
     results = payload["results"]
-    assert isinstance(results, dict)
-    size = max(results, key=int)
-    rows = results[size]
     machine = payload["machine"]
-    assert isinstance(machine, dict)
+    assert isinstance(results, dict) and isinstance(machine, dict)
     lines = [
-        f"N = {int(size):,} revisions (mean file {payload['file_bytes_mean']} bytes), "
-        f"median of {payload['repeat']} interleaved runs, on {machine['cpus']} CPUs, "
-        f"Python {machine['python']}, {machine['platform']}:",
-        "",
-        "| measure | median s | min s | max s | peak RSS MB |",
-        "|---|---:|---:|---:|---:|",
+        f"Median of {payload['repeat']} interleaved runs (min and max beside it), on "
+        f"{machine['cpus']} CPUs, Python {machine['python']}, {machine['platform']}; "
+        f"mean revision file {payload['file_bytes_mean']} bytes; "
+        f"{payload['seconds_total']} s in all.",
     ]
-    for name, row in rows.items():
-        lines.append(
-            f"| {name} | {row['median_s']:.3f} | {row['min_s']:.3f} | {row['max_s']:.3f} "
-            f"| {row['peak_rss_mb']:.1f} |"
-        )
-    lines.append("")
-    for numerator, denominator, label in RATIOS:
-        if numerator in rows and denominator in rows:
-            ratio = rows[numerator]["median_s"] / rows[denominator]["median_s"]
-            lines.append(f"- {ratio:.2f}{label}")
+    for size in sorted(results, key=int, reverse=True):
+        rows = results[size]
+        lines += [
+            "",
+            f"N = {int(size):,} revisions",
+            "",
+            "| measure | median s | min s | max s | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name, row in rows.items():
+            lines.append(
+                f"| {name} | {row['median_s']:.3f} | {row['min_s']:.3f} | {row['max_s']:.3f} "
+                f"| {row['peak_rss_mb']:.1f} |"
+            )
+        ratios = [
+            f"- {rows[a]['median_s'] / rows[b]['median_s']:.2f}{label}"
+            for a, b, label in RATIOS
+            if a in rows and b in rows
+        ]
+        if ratios:
+            lines += ["", *ratios]
     return "\n".join(lines) + "\n"
 
 

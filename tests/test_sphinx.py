@@ -612,3 +612,42 @@ def test_snapshot_kept_beside_the_doctrees(
     assert updated == ["index"]
     assert warnings_of(again) == ""
     assert "7 revisions on 3 pages" in soup(again).get_text()
+
+
+def test_pages_parallel_build_is_identical(
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Eight documents, so that Sphinx really reads them in parallel."""
+    serial, history = _build_pages(build, tmp_path, "pages", 20)
+    srcdir = tmp_path / "parallel"
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    parallel = make_app(
+        "html",
+        srcdir=srcdir,
+        confoverrides={**SHOW_TYPES, "cliche_config": str(history)},
+        parallel=2,
+    )
+    parallel.build()
+    assert warnings_of(parallel) == ""
+    assert len(_page_sources(parallel)) == 7
+    assert _html_without_noise(parallel) == _html_without_noise(serial)
+    assert list(parallel.env.get_domain("cliche").reads.values()) == [1]
+
+
+def test_paged_directives_are_found_in_rest_and_myst() -> None:
+    from sphinxcontrib_cliche.sphinx.pages import paged_directives
+
+    rest = (
+        "Title\n=====\n\n.. note::\n\n   .. cliche-history:: ../alembic.ini\n"
+        "      :per-page: 50\n      :range: a:b\n\n   text\n\n.. cliche-history::\n   :graph:\n"
+    )
+    (found,) = paged_directives(rest, markdown=False)
+    assert found.argument == "../alembic.ini"
+    assert found.options == (("per-page", "50"), ("range", "a:b"))
+    myst = "# T\n\n````{cliche-history} /x.ini\n:per-page: 9\n:no-graph:\n````\n"
+    (found,) = paged_directives(myst, markdown=True)
+    assert (found.argument, found.option("per-page"), found.option("no-graph")) == (
+        "/x.ini",
+        "9",
+        "",
+    )
