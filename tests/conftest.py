@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -13,6 +14,13 @@ pytest_plugins = ["sphinx.testing.fixtures", "postgres"]
 
 PROJECT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT / "migrations"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_reading_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests (and the commands they start) keep their reading cache to themselves."""
+    os.environ["CLICHE_CACHE_DIR"] = str(tmp_path_factory.mktemp("reading-cache"))
+    os.environ.pop("CLICHE_CACHE", None)
 
 
 @pytest.fixture

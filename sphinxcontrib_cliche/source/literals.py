@@ -63,8 +63,10 @@ class ConstantResolver:
     def __init__(self, roots: Iterable[str]) -> None:
         self._roots = tuple(Path(root) for root in roots)
         self._constants: dict[str, dict[str, Literal]] = {}
+        self.lookups = 0  # a reading that looked into another module depends on it
 
     def lookup(self, module: str, name: str) -> Literal | Dynamic:
+        self.lookups += 1
         constants = self._constants.get(module)
         if constants is None:
             constants = self._constants[module] = self._load(module)

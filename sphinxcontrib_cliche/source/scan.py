@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
+from sphinxcontrib_cliche.source.cache import ReadingCache
 from sphinxcontrib_cliche.source.literals import ConstantResolver
 from sphinxcontrib_cliche.source.locations import Locations
 from sphinxcontrib_cliche.source.reader import read_revision_file
@@ -55,22 +56,30 @@ def read_history_files(
 
     ``with_operations=False`` reads only what the graph needs (the header of
     each file, see :mod:`.header`); ``stamps`` (default: with the operations)
-    records each file's mtime and size, which only a cache needs.
+    returns each file's mtime and size, for Sphinx's environment.  Files
+    unchanged since an earlier read come from the :mod:`.cache`.
     """
     want_stamps = with_operations if stamps is None else stamps
     resolver = ConstantResolver(locations.source_paths)
+    cache = ReadingCache.open(locations, with_operations=with_operations)
     records: list[RevisionRecord] = []
     diagnostics: list[Diagnostic] = []
     file_stamps: list[FileStamp] = []
     folders: list[str] = []
     for path in _revision_paths(locations, diagnostics, folders):
-        stamp = _stamp(path) if want_stamps else None
-        if stamp is not None:
+        stamp = _stamp(path)
+        if stamp is not None and want_stamps:
             file_stamps.append(stamp)
-        reading = read_revision_file(path, resolver, with_operations=with_operations)
+        reading = cache.get(path, stamp.mtime_ns, stamp.size) if stamp else None
+        if reading is None:
+            lookups = resolver.lookups
+            reading = read_revision_file(path, resolver, with_operations=with_operations)
+            if stamp and reading.record is not None and resolver.lookups == lookups:
+                cache.put(path, stamp.mtime_ns, stamp.size, reading)
         diagnostics.extend(reading.diagnostics)
         if reading.record is not None:
             records.append(reading.record)
+    cache.save()
     return SourceSnapshot(
         locations=locations,
         records=tuple(records),

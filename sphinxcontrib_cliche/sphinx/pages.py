@@ -99,8 +99,9 @@ def paged_directives(text: str, markdown: bool) -> list[PagedDirective]:
 def write_pages(app: Sphinx) -> None:
     """``builder-inited``: write (or refresh, or remove) the page sources."""
     env = app.env
-    if not app.fresh_env_used:
-        env.find_files(app.config, app.builder)  # documents added since the last build
+    # a kept environment lists the documents of the last build: find the new ones
+    # (a fresh one was just filled; finding again is cheap and harmless)
+    env.find_files(app.config, app.builder)
     domain = cast("ClicheDomain", env.get_domain("cliche"))
     srcdir = Path(app.srcdir)
     for docname in sorted(env.found_docs):
