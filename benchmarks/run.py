@@ -88,11 +88,12 @@ DOT_SOURCE = """
 import sys, time
 from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.render.dot import to_dot
-from sphinxcontrib_cliche.render.graph import build_graph
+from sphinxcontrib_cliche.render.graph import MAX_BOXES, build_graph
 history = load(sys.argv[1], with_operations=False).history
 collapse = None if sys.argv[3] == "none" else int(sys.argv[3])
 t = time.perf_counter()
-graph = build_graph(history, collapse=collapse, max_boxes=10**9)
+# collapsed: what a page gets (runs, then segments past MAX_BOXES); else every box
+graph = build_graph(history, collapse=collapse, max_boxes=MAX_BOXES if collapse else 10**9)
 source = to_dot(graph)
 elapsed = time.perf_counter() - t
 open(sys.argv[4], "w").write(source)
