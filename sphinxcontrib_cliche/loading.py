@@ -87,4 +87,9 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Move what was allocated to the oldest generation unscanned: otherwise
+            # the first collection after this scans every new object at once
+            # (~50 ms on 10,000 revisions). Unfreezing keeps them all collectable.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

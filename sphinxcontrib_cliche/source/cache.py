@@ -84,6 +84,10 @@ class ReadingCache:
         file = folder / (hashlib.blake2b(name.encode(), digest_size=12).hexdigest() + ".pickle")
         return cls(file, _load(file))
 
+    @property
+    def enabled(self) -> bool:
+        return self._file is not None
+
     def get(self, path: str, mtime_ns: int, size: int) -> FileReading | None:
         entry = self._entries.get(path)
         if entry is None or entry[0] != mtime_ns or entry[1] != size:

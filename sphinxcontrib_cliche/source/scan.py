@@ -67,7 +67,7 @@ def read_history_files(
     file_stamps: list[FileStamp] = []
     folders: list[str] = []
     for path in _revision_paths(locations, diagnostics, folders):
-        stamp = _stamp(path)
+        stamp = _stamp(path) if want_stamps or cache.enabled else None
         if stamp is not None and want_stamps:
             file_stamps.append(stamp)
         reading = cache.get(path, stamp.mtime_ns, stamp.size) if stamp else None
