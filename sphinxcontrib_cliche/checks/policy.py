@@ -41,7 +41,8 @@ def check_history(history: History, root: str | None = None) -> list[Diagnostic]
 
 def multiple_heads(history: History, root: str | None = None) -> Diagnostic:
     """One diagnostic naming every head with its file, and the fix."""
-    heads = [history.get(r) for r in history.order if r in set(history.heads)]
+    wanted = set(history.heads)
+    heads = [history.get(r) for r in history.order if r in wanted]
     listing = "\n".join(
         f"  {node.revision} ({node.record.message or 'no message'}) "
         f"in {_shown(node.record.path, root)}"
