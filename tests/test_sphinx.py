@@ -651,3 +651,15 @@ def test_paged_directives_are_found_in_rest_and_myst() -> None:
         "9",
         "",
     )
+
+
+def test_two_paged_histories_in_one_document_warn(build: Builder, tmp_path: Path) -> None:
+    history = _chain(tmp_path / "history", 4)
+    srcdir = tmp_path / "src-pages"
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    paged = ".. cliche-history::\n   :per-page: 3\n   :no-index:\n"
+    (srcdir / "index.rst").write_text(f"Pages\n=====\n\n{paged}\n{paged}")
+    app = build("pages", config=history)
+    assert "2 cliche-history directives with :per-page: in one document" in warnings_of(app)
+    assert "index.rst: WARNING" in warnings_of(app) and "[cliche.pages]" in warnings_of(app)
+    assert _page_sources(app) == ["page-1.rst", "page-2.rst"]

@@ -84,7 +84,7 @@ OPTION_HELP = {
     "per-page": "Split the history into generated pages of N revisions (page 1 holds the oldest); "
     "this page then shows the graph of all of them and a table of contents of the pages. "
     "The pages are written next to this document, in a folder named after it with "
-    "``-revisions`` appended (add it to ``.gitignore``).",
+    "``-revisions`` appended (add it to ``.gitignore``). One such directive per document.",
     "page": "With ``:per-page:``, show only page K. Written into the generated pages; not "
     "usually set by hand.",
 }

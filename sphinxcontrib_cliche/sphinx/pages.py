@@ -115,10 +115,19 @@ def write_pages(app: Sphinx) -> None:
         if "cliche-history" not in text:
             continue
         markdown = source.suffix == ".md"
-        wanted: set[Path] = set()
-        for directive in paged_directives(text, markdown):
-            wanted.update(_write(app, domain, srcdir, docname, source, directive, markdown))
-        _remove_stale(srcdir / (docname + FOLDER_SUFFIX), wanted)
+        found = paged_directives(text, markdown)
+        if len(found) > 1:
+            logger.warning(
+                "%d cliche-history directives with :per-page: in one document; only the "
+                "first is split into pages (their pages would share names): move the "
+                "others to documents of their own",
+                len(found),
+                type="cliche",
+                subtype="pages",
+                location=docname,
+            )
+        wanted = _write(app, domain, srcdir, docname, source, found[0], markdown) if found else []
+        _remove_stale(srcdir / (docname + FOLDER_SUFFIX), set(wanted))
 
 
 def _write(
