@@ -23,6 +23,7 @@ from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import build_graph, label_owners
 from sphinxcontrib_cliche.render.operations import ALEMBIC_OPS_URL, reference_target, segments
+from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.sphinx.doctree import anchor
 
 _SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
@@ -109,11 +110,11 @@ def _refs(name: str, revisions: Sequence[str]) -> str:
     return ", ".join(f":ref:`{r} <{anchor(name, r)}>`" for r in revisions)
 
 
-def _operation(operation: object) -> str:
+def _operation(operation: Operation) -> str:
     parts = []
-    for kind, text in segments(operation):  # type: ignore[arg-type]
+    for kind, text in segments(operation):
         if kind == "op":
-            url = f"{ALEMBIC_OPS_URL}#{reference_target(operation)}"  # type: ignore[arg-type]
+            url = f"{ALEMBIC_OPS_URL}#{reference_target(operation)}"
             parts.append(f"`{escape(text)} <{url}>`__")
         elif kind in ("code", "table"):
             parts.append(literal(text))

@@ -529,7 +529,13 @@ def test_pages(build: Builder, tmp_path: Path) -> None:
     assert "7 revisions on 3 pages of up to 3" in overview.get_text()
     pages = [a["href"] for a in overview.select("div.cliche-pages a.reference")]
     assert pages == [f"index-revisions/page-{n}.html" for n in (3, 2, 1)]
-    assert overview.select("div.cliche-graph, img.cliche-graph, object, svg")  # the graph of all
+    # the graph of all the pages' revisions, each box linking into its page
+    assert overview.select_one("img.cliche-graph")["alt"] == "Revision graph of history"
+    assert [area["href"] for area in overview.select("map area")] == [
+        "index-revisions/page-3.html#cliche-history-r0006",
+        "index-revisions/page-1.html#cliche-history-r0001",
+        "index-revisions/page-1.html#cliche-history-r0000",
+    ]
     # references and the history's own links resolve across pages
     roles = {a.get_text(): a["href"] for a in overview.select("div.body p a.reference")}
     assert roles["r0000"] == "index-revisions/page-1.html#cliche-history-r0000"

@@ -18,6 +18,7 @@ The attribute names follow ``alembic.script.revision.Revision`` on purpose:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from sphinxcontrib_cliche.source.records import RevisionRecord
 
@@ -122,7 +123,6 @@ class RevisionGraph:
 
     def __init__(self, records: Sequence[RevisionRecord]) -> None:
         self.revisions: dict[str, Rev] = {r.revision: Rev(r) for r in records}
-        self._parents_first_order: list[Rev] | None = None
         revs = self.revisions
         heads = dict.fromkeys(revs)  # ordered sets: insertion order is load order
         real_heads = dict.fromkeys(revs)
@@ -215,15 +215,10 @@ class RevisionGraph:
             node = self.revisions[next(iter(node.nextrev))] if node.nextrev else None
         return True
 
-    @property
+    @cached_property
     def _parents_first(self) -> list[Rev]:
         """Revisions in an order where each comes after its versioned parents
         (computed once: two passes need it)."""
-        if self._parents_first_order is None:
-            self._parents_first_order = self._order_parents_first()
-        return self._parents_first_order
-
-    def _order_parents_first(self) -> list[Rev]:
         waiting = {name: len(rev._versioned_down_revisions) for name, rev in self.revisions.items()}
         ready = [rev for name, rev in self.revisions.items() if waiting[name] == 0]
         ordered = []

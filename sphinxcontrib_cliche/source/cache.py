@@ -62,7 +62,6 @@ class ReadingCache:
         self._entries = entries
         self._seen: dict[str, Entry] = {}
         self._started_ns = time.time_ns()
-        self.hits = 0
 
     @classmethod
     def open(cls, locations: Locations, *, with_operations: bool) -> ReadingCache:
@@ -93,10 +92,11 @@ class ReadingCache:
         if entry is None or entry[0] != mtime_ns or entry[1] != size:
             return None
         self._seen[path] = entry
-        self.hits += 1
         return entry[2]
 
     def put(self, path: str, mtime_ns: int, size: int, reading: FileReading) -> None:
+        if self._file is None:
+            return
         if self._started_ns - mtime_ns < RACY_SECONDS * 1_000_000_000:
             return  # racily clean: it may change again within the same tick
         self._seen[path] = (mtime_ns, size, reading)

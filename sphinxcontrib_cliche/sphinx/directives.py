@@ -42,12 +42,12 @@ from sphinxcontrib_cliche.sphinx.pages import (
     toctree_node,
 )
 from sphinxcontrib_cliche.sphinx.selection import (
+    Selected,
     Selection,
+    fingerprint,
     page_bounds,
     page_count,
     select,
-    select_all,
-    usage_fingerprint,
 )
 from sphinxcontrib_cliche.sphinx.store import load_cached, report_of, source_key
 
@@ -163,7 +163,7 @@ class HistorySourceDirective(SphinxDirective):
             page=self.options.get("page"),
         )
 
-    def use(self, loaded: Loaded, selection: Selection, shown: Sequence[Node] | None) -> None:
+    def use(self, loaded: Loaded, selection: Selection, selected: Selected | None) -> None:
         """Note the use for the gate, with a fingerprint of what the page shows."""
         policy = self.options.get("multiple-heads", self.config.cliche_multiple_heads)
         usage = Usage(
@@ -174,7 +174,7 @@ class HistorySourceDirective(SphinxDirective):
             policy,
             selection,
             loaded.generation,
-            "" if shown is None else usage_fingerprint(loaded.report.history, selection, shown),
+            fingerprint(selected, selection),
         )
         loaded.domain.note_usage(usage)
 
@@ -189,17 +189,16 @@ class HistorySourceDirective(SphinxDirective):
         )
         return []
 
-    def select(self, loaded: Loaded) -> list[Node]:
+    def select(self, loaded: Loaded, selection: Selection) -> Selected:
         """The revisions to show (raises ``ClicheError`` for a bad range), noted
         as this page's use of the history."""
-        selection = self.selection()
         try:
-            shown = select(loaded.report.history, selection)
+            selected = select(loaded.report.history, selection)
         except ClicheError:
             self.use(loaded, selection, None)  # the gate still judges the history
             raise
-        self.use(loaded, selection, shown)
-        return shown
+        self.use(loaded, selection, selected)
+        return selected
 
     def graph(self, history: History, shown: list[Node], name: str) -> nodes.Node:
         collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
@@ -249,11 +248,12 @@ class HistoryDirective(HistorySourceDirective):
         except ClicheError as error:
             return self.warn(error, "config")
         history = loaded.report.history
+        selection = self.selection()
         try:
-            shown = self.select(loaded)
+            selected = self.select(loaded, selection)
         except ClicheError as error:
             return self.warn(error, "range")
-        selection = self.selection()
+        shown = selected.nodes
         if selection.is_overview:
             return self._overview(loaded, shown, selection)
         index = "no-index" not in self.options
@@ -269,7 +269,7 @@ class HistoryDirective(HistorySourceDirective):
         )
         result: list[nodes.Node] = []
         if selection.page is not None:
-            result.append(self._navigation(history, selection))
+            result.append(self._navigation(selected.total, selection))
         if self._wants_graph() and shown:
             result.append(self.graph(history, shown, loaded.name))
         result.extend(history_nodes(shown, options))
@@ -295,10 +295,10 @@ class HistoryDirective(HistorySourceDirective):
         result.append(toctree_node(self.env.docname, docnames))
         return result
 
-    def _navigation(self, history: History, selection: Selection) -> nodes.Node:
-        """The page's place among the pages, with links to its neighbours."""
+    def _navigation(self, total: int, selection: Selection) -> nodes.Node:
+        """The page's place among the ``total`` revisions' pages, with links to its
+        neighbours."""
         assert selection.per_page is not None and selection.page is not None
-        total = len(select_all(history, selection))
         count = page_count(total, selection.per_page)
         first, last = page_bounds(total, selection.per_page, selection.page)
         overview = overview_docname(self.env.docname)
@@ -396,7 +396,7 @@ class TablesDirective(HistorySourceDirective):
     def run(self) -> list[nodes.Node]:
         try:
             loaded = self.load()
-            shown = {node.revision for node in self.select(loaded)}
+            shown = {node.revision for node in self.select(loaded, self.selection()).nodes}
         except ClicheError as error:
             return self.warn(error, "config")
         index = "no-index" not in self.options
@@ -434,7 +434,7 @@ class GraphDirective(HistorySourceDirective):
     def run(self) -> list[nodes.Node]:
         try:
             loaded = self.load()
-            shown = self.select(loaded)
+            shown = self.select(loaded, self.selection()).nodes
         except ClicheError as error:
             return self.warn(error, "config")
         if not shown:

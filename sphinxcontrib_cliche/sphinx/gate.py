@@ -19,7 +19,7 @@ from sphinx.util import logging
 from sphinxcontrib_cliche.diagnostics import Code, Diagnostic, Level
 from sphinxcontrib_cliche.errors import ClicheError
 from sphinxcontrib_cliche.model.history import History
-from sphinxcontrib_cliche.sphinx.selection import select, usage_fingerprint
+from sphinxcontrib_cliche.sphinx.selection import fingerprint, select
 from sphinxcontrib_cliche.sphinx.store import CachedHistory, refresh, report_of
 
 if TYPE_CHECKING:
@@ -78,11 +78,12 @@ def outdated_documents(
 
 
 def _fingerprint(history: History, usage: Usage) -> str:
+    """What the usage's directive would show now, as :meth:`.directives.HistorySourceDirective.use`
+    fingerprinted it."""
     try:
-        shown = select(history, usage.selection)
+        return fingerprint(select(history, usage.selection), usage.selection)
     except ClicheError:
-        return ""
-    return usage_fingerprint(history, usage.selection, shown)
+        return fingerprint(None, usage.selection)
 
 
 def check_histories(app: Sphinx, env: BuildEnvironment) -> None:

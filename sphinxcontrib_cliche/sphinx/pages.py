@@ -27,7 +27,7 @@ from sphinxcontrib_cliche.sphinx.selection import (
     Selection,
     page_bounds,
     page_count,
-    select_all,
+    select,
 )
 from sphinxcontrib_cliche.sphinx.store import load_cached, report_of, source_key
 
@@ -181,7 +181,7 @@ def _total(domain: ClicheDomain, locations: Locations, loader: Loader, selection
     remembered = domain.page_totals.get((key, selection))
     if remembered is not None and remembered[0] == cached.generation:
         return remembered[1]
-    total = len(select_all(report_of(domain, key, cached).history, selection))
+    total = select(report_of(domain, key, cached).history, selection).total
     domain.page_totals[(key, selection)] = (cached.generation, total)
     return total
 

@@ -31,8 +31,17 @@ class Selection:
         return self.per_page is not None and self.page is None
 
 
-def select_all(history: History, selection: Selection) -> list[Node]:
-    """Every revision the selection covers, before paging, in display order.
+@dataclass(frozen=True)
+class Selected:
+    """What a selection gave: the revisions shown, and how many it covers before
+    paging (a page needs that count for its bounds and the number of pages)."""
+
+    nodes: list[Node]
+    total: int
+
+
+def select(history: History, selection: Selection) -> Selected:
+    """The revisions one directive shows: all of them, or one page.
 
     Raises :class:`~sphinxcontrib_cliche.errors.RangeError` for a bad range.
     """
@@ -41,22 +50,18 @@ def select_all(history: History, selection: Selection) -> list[Node]:
         shown = [node for node in shown if selection.branch in node.branch_names]
     if not selection.newest_first:
         shown.reverse()
-    return shown[: selection.limit] if selection.limit else shown
-
-
-def select(history: History, selection: Selection) -> list[Node]:
-    """The revisions one directive shows: all of them, or one page."""
-    shown = select_all(history, selection)
+    if selection.limit:
+        shown = shown[: selection.limit]
     if selection.per_page is None or selection.page is None:
-        return shown
-    return page_of(shown, selection)
+        return Selected(shown, len(shown))
+    return Selected(_page_of(shown, selection), len(shown))
 
 
 def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def page_of(shown: Sequence[Node], selection: Selection) -> list[Node]:
+def _page_of(shown: Sequence[Node], selection: Selection) -> list[Node]:
     """Page ``selection.page`` of ``shown``, counted from the oldest revision.
 
     Counting from the oldest keeps every page but the newest unchanged when a
@@ -74,20 +79,15 @@ def page_bounds(total: int, per_page: int, page: int) -> tuple[int, int]:
     return (page - 1) * per_page + 1, min(page * per_page, total)
 
 
-def fingerprint(nodes: Sequence[Node], *extra: object) -> str:
-    """What a page renders of its revisions, hashed: every fact of each record
-    and each revision's place in the graph, plus ``extra`` (page counts)."""
+def fingerprint(selected: Selected | None, selection: Selection) -> str:
+    """What a directive rendered, hashed: every fact of each shown revision and
+    its place in the graph and, for a history split into pages, the number of
+    pages (the links between them). ``None`` (the selection failed): ``""``."""
+    if selected is None:
+        return ""
+    extra = () if selection.per_page is None else page_count(selected.total, selection.per_page)
     digest = hashlib.blake2b(repr(extra).encode(), digest_size=16)
-    for node in nodes:
+    for node in selected.nodes:
         facts = (node.record, node.children, node.branch_names, node.marks)
         digest.update(repr(facts).encode())
     return digest.hexdigest()
-
-
-def usage_fingerprint(history: History, selection: Selection, shown: Sequence[Node]) -> str:
-    """The fingerprint of one directive's output: its revisions and, for a
-    history split into pages, the number of pages (the links between them)."""
-    if selection.per_page is None:
-        return fingerprint(shown)
-    total = len(select_all(history, selection))
-    return fingerprint(shown, page_count(total, selection.per_page))

@@ -113,13 +113,12 @@ def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnaps
 def snapshot_of(cached: CachedHistory) -> SourceSnapshot:
     """The records of a kept history: from its pickle, or read again if that is gone."""
     try:
-        with open(cached.snapshot_file, "rb") as handle:  # noqa: PTH123
-            snapshot = pickle.load(handle)
+        snapshot = pickle.loads(Path(cached.snapshot_file).read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        snapshot = read_snapshot(cached.locations, cached.loader)
-    if not isinstance(snapshot, SourceSnapshot):
-        snapshot = read_snapshot(cached.locations, cached.loader)
-    return snapshot
+        snapshot = None
+    if isinstance(snapshot, SourceSnapshot):
+        return snapshot
+    return read_snapshot(cached.locations, cached.loader)
 
 
 def report_of(domain: ClicheDomain, key: str, cached: CachedHistory) -> Report:
