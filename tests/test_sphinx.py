@@ -14,8 +14,10 @@ import pytest
 from alembic_oracle import alembic_view
 from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
+from sphinx import addnodes
 
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
+from sphinxcontrib_cliche.sphinx.revisions import cliche_revisions
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
 ROOTS = Path(__file__).parent / "roots"
@@ -355,6 +357,9 @@ def test_every_builder(build: Builder, buildername: str) -> None:
     assert "2d8e07def2" in text
     assert "head" in text and "base" in text
     assert "Add nationality column to people table" in text
+    # the fields and operations, built when the page is written, reach every builder
+    assert "1ed82ef0071_add_dod_column_to_person.py" in text.replace("\\_", "_")
+    assert re.search(r"add(?:\s|<[^>]+>)+column", text)  # spans between the words in HTML
 
 
 def _html_without_noise(app: Any) -> dict[str, str]:
@@ -461,6 +466,35 @@ def test_no_absolute_paths_in_doctrees(build: Builder) -> None:
     app = build("history")
     doctree = (Path(app.doctreedir) / "index.doctree").read_bytes()
     assert os.fsencode(str(MIGRATIONS)) not in doctree
+
+
+def test_revisions_are_built_when_written(build: Builder) -> None:
+    """The doctree Sphinx keeps after reading holds a placeholder (plain data and
+    the index entries), not the revisions' nodes; they are built when written."""
+    app = build("history")
+    read = app.env.get_doctree("index")
+    assert not list(read.findall(addnodes.desc))
+    placeholders = list(read.findall(cliche_revisions))
+    assert [node["shown"].revisions for node in placeholders] == [tuple(SEED_ORDER)]
+    entries = [node["entries"][0][1] for node in read.findall(addnodes.index)]
+    assert entries == [f"{revision} (Alembic revision)" for revision in SEED_ORDER]
+
+    assert list(revision_blocks(soup(app))) == SEED_ORDER
+
+
+def test_revisions_lost_before_writing_warn(make_app: Callable[..., Any], tmp_path: Path) -> None:
+    """A history that vanished between reading and writing is named, not skipped."""
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    overrides = {**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")}
+    app = make_app("html", srcdir=srcdir, confoverrides=overrides)
+    app.connect("env-updated", lambda app, env: env.get_domain("cliche").snapshots.clear())
+    app.build()
+    assert "Revisions no longer in the history: 2d8e07def2" in warnings_of(app)
+    assert "[cliche.render]" in warnings_of(app)
+    assert "index.rst" in warnings_of(app)
+    stale = soup(app).select_one("p.cliche-stale")
+    assert stale is not None and "Build again" in stale.get_text()
 
 
 def test_every_option_is_documented() -> None:

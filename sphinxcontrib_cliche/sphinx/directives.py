@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
-from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -20,7 +17,6 @@ from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.model.tables import table_histories
 from sphinxcontrib_cliche.render.graph import DIRECTIONS, build_graph
 from sphinxcontrib_cliche.render.lanes import draw
-from sphinxcontrib_cliche.render.operations import reference_target
 from sphinxcontrib_cliche.source.locations import Locations, locate
 from sphinxcontrib_cliche.source.offline import revision_sql
 from sphinxcontrib_cliche.source.operations import Operation
@@ -41,6 +37,12 @@ from sphinxcontrib_cliche.sphinx.pages import (
     page_docname,
     toctree_node,
 )
+from sphinxcontrib_cliche.sphinx.revisions import (
+    Shown,
+    display_path,
+    operation_linker,
+    placeholder,
+)
 from sphinxcontrib_cliche.sphinx.selection import (
     Selected,
     Selection,
@@ -49,7 +51,7 @@ from sphinxcontrib_cliche.sphinx.selection import (
     page_count,
     select,
 )
-from sphinxcontrib_cliche.sphinx.store import load_cached, report_of, source_key
+from sphinxcontrib_cliche.sphinx.store import key_digest, load_cached, report_of, source_key
 
 if TYPE_CHECKING:
     from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
@@ -258,22 +260,38 @@ class HistoryDirective(HistorySourceDirective):
             return self._overview(loaded, shown, selection)
         index = "no-index" not in self.options
         self._register(loaded.domain, history, shown, loaded.name, index)
-        options = RenderOptions(
-            name=loaded.name,
-            index=index,
-            display_path=_display_path(loaded.locations),
-            parse_docstring=self._parse_rst if self.options.get("docstrings") == "rst" else None,
-            operation_link=self._operation_link if self._wants_operations() else None,
-            downgrade="downgrade" in self.options,
-            sql=self._sql_renderer(loaded.locations),
-        )
         result: list[nodes.Node] = []
         if selection.page is not None:
             result.append(self._navigation(selected.total, selection))
         if self._wants_graph() and shown:
             result.append(self.graph(history, shown, loaded.name))
-        result.extend(history_nodes(shown, options))
+        result.extend(self._revisions(loaded, shown, index))
         return result
+
+    def _revisions(self, loaded: Loaded, shown: list[Node], index: bool) -> list[nodes.Node]:
+        """The revisions, or (usually) a placeholder built into them when the page is
+        written (:mod:`.revisions`); reST docstrings and SQL are made here."""
+        rst = self.options.get("docstrings") == "rst"
+        if not rst and "sql" not in self.options:
+            later = Shown(
+                history=key_digest(loaded.key),
+                name=loaded.name,
+                revisions=tuple(node.revision for node in shown),
+                index=index,
+                operations=self._wants_operations(),
+                downgrade="downgrade" in self.options,
+            )
+            return [placeholder(later, shown)]
+        options = RenderOptions(
+            name=loaded.name,
+            index=index,
+            display_path=display_path(loaded.locations),
+            parse_docstring=self._parse_rst if rst else None,
+            operation_link=operation_linker(self.config) if self._wants_operations() else None,
+            downgrade="downgrade" in self.options,
+            sql=self._sql_renderer(loaded.locations),
+        )
+        return history_nodes(shown, options)
 
     def _overview(
         self, loaded: Loaded, shown: list[Node], selection: Selection
@@ -322,18 +340,6 @@ class HistoryDirective(HistorySourceDirective):
         if "no-operations" in self.options:
             return False
         return "operations" in self.options or bool(self.config.cliche_operations)
-
-    def _operation_link(self, operation: Operation, text: str) -> nodes.Node:
-        """Through intersphinx when the project maps ``alembic``, else a plain URL."""
-        target = reference_target(operation)
-        label = nodes.literal(text, text, classes=["cliche-op"])
-        mapping = getattr(self.config, "intersphinx_mapping", None) or {}
-        if "alembic" in mapping:
-            return addnodes.pending_xref(
-                "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
-            )
-        url = f"{self.config.cliche_alembic_docs_url}#{target}"
-        return nodes.reference("", "", label, refuri=url, internal=False)
 
     def _sql_renderer(self, locations: Locations) -> SqlRenderer | None:
         dialect = self.options.get("sql")
@@ -412,7 +418,7 @@ class TablesDirective(HistorySourceDirective):
             options = RenderOptions(
                 name=loaded.name,
                 index=index,
-                display_path=_display_path(loaded.locations),
+                display_path=display_path(loaded.locations),
                 operation_link=self._plain_link,
             )
             result.extend(table_nodes(table, changes, ident, options))
@@ -440,12 +446,3 @@ class GraphDirective(HistorySourceDirective):
         if not shown:
             return []
         return [self.graph(loaded.report.history, shown, loaded.name)]
-
-
-def _display_path(locations: Locations) -> Callable[[str], str]:
-    base = Path(locations.root).parent
-
-    def display(path: str) -> str:
-        return Path(os.path.relpath(path, base)).as_posix()
-
-    return display

@@ -119,15 +119,15 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     content.extend(_docstring(node, options))
     content.extend(_sql(node, options))
     desc += content
-    result: list[nodes.Node] = []
-    if options.index:
-        result.append(
-            addnodes.index(
-                entries=[("single", f"{node.revision} (Alembic revision)", ident, "", None)]
-            )
-        )
+    result: list[nodes.Node] = [index_node(options.name, node.revision)] if options.index else []
     result.append(desc)
     return result
+
+
+def index_node(history: str, revision: str) -> addnodes.index:
+    """The general index's entry for a revision."""
+    entry = ("single", f"{revision} (Alembic revision)", anchor(history, revision), "", None)
+    return addnodes.index(entries=[entry])
 
 
 def _marks(node: Node) -> nodes.inline:

@@ -57,6 +57,20 @@ def source_key(locations: Locations, loader: Loader) -> str:
     return "|".join(parts)
 
 
+def key_digest(key: str) -> str:
+    """A source key without its absolute paths, for what is written beside the
+    doctrees (a build's output must not depend on where the project lies)."""
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def find_cached(domain: ClicheDomain, digest: str) -> tuple[str, CachedHistory] | None:
+    """The kept history whose source key has this digest."""
+    for key, cached in domain.snapshots.items():
+        if key_digest(key) == digest:
+            return key, cached
+    return None
+
+
 def load_cached(domain: ClicheDomain, locations: Locations, loader: Loader) -> CachedHistory:
     """The history as last read, read again first if any file or folder changed."""
     key = source_key(locations, loader)
@@ -99,7 +113,7 @@ def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnaps
     write the same history) and remove the older reads of the same history."""
     folder = Path(domain.env.doctreedir) / "cliche"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    stem = key_digest(key)
     target = folder / f"{stem}-{generation}.pickle"
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     partial.write_bytes(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL))

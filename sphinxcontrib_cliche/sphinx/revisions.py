@@ -1,0 +1,147 @@
+"""A history's revisions, built when the page is written rather than when it is read.
+
+Sphinx keeps every doctree it reads in memory until the write phase, and a
+revision is some eighty docutils nodes: at 10,000 revisions that was most of
+a build's 900 MB.  So the directive leaves a small placeholder holding plain
+data (which history, which revisions, which options) and its index entries,
+which Sphinx collects at read time; a post-transform builds the nodes when
+the page is written, one page at a time, from the same snapshot the page was
+read from (:mod:`.store`).  The domain's objects are noted at read time as
+before, so references resolve across pages.
+
+Docstrings parsed as reST and ``:sql:`` are rendered at read time instead:
+the first needs the directive's parser state, the second runs Alembic and
+warns at the directive's line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+from sphinxcontrib_cliche.render.operations import reference_target
+from sphinxcontrib_cliche.sphinx.doctree import (
+    OperationLink,
+    RenderOptions,
+    history_nodes,
+    index_node,
+)
+from sphinxcontrib_cliche.sphinx.store import find_cached, report_of
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+    from sphinxcontrib_cliche.model.history import Node
+    from sphinxcontrib_cliche.source.locations import Locations
+    from sphinxcontrib_cliche.source.operations import Operation
+    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a placeholder stands for: plain data, pickled with the doctree."""
+
+    history: str  # the digest of its source key (:func:`.store.key_digest`)
+    name: str
+    revisions: tuple[str, ...]
+    index: bool
+    operations: bool
+    downgrade: bool
+
+
+class cliche_revisions(nodes.General, nodes.Element):
+    """Placeholder for the revisions of one directive (``shown``: :class:`Shown`).
+
+    Its children are the revisions' index entries, so the index is complete
+    before anything is written; the whole node is replaced at write time.
+    """
+
+
+def placeholder(shown: Shown, nodes_shown: Sequence[Node]) -> cliche_revisions:
+    node = cliche_revisions(shown=shown)
+    if shown.index:
+        node.extend(index_node(shown.name, revision.revision) for revision in nodes_shown)
+    return node
+
+
+class RenderRevisions(SphinxPostTransform):
+    """Replace each placeholder with the revisions' nodes."""
+
+    # first: the nodes made here hold references for ReferencesResolver (10)
+    default_priority = 1
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(cliche_revisions)):
+            node.replace_self(self._render(node))
+
+    def _render(self, node: cliche_revisions) -> list[nodes.Node]:
+        shown: Shown = node["shown"]
+        domain = cast("ClicheDomain", self.env.get_domain("cliche"))
+        found = find_cached(domain, shown.history)
+        if found is None:  # the environment lost the history: only a damaged one does
+            return self._stale(node, shown.revisions)
+        key, cached = found
+        history = report_of(domain, key, cached).history
+        missing = [revision for revision in shown.revisions if revision not in history]
+        if missing:
+            return self._stale(node, missing)
+        options = RenderOptions(
+            name=shown.name,
+            index=shown.index,
+            display_path=display_path(cached.locations),
+            operation_link=operation_linker(self.config) if shown.operations else None,
+            downgrade=shown.downgrade,
+        )
+        return history_nodes([history.get(revision) for revision in shown.revisions], options)
+
+    def _stale(self, node: cliche_revisions, missing: Sequence[str]) -> list[nodes.Node]:
+        """Revisions read for the page but gone when it is written: the files
+        changed during the build, which the next build puts right."""
+        text = f"Revisions no longer in the history: {', '.join(missing)}. Build again."
+        logger.warning(text, type="cliche", subtype="render", location=node)
+        return [nodes.paragraph(text, text, classes=["cliche-stale"])]
+
+
+def operation_linker(config: Config) -> OperationLink:
+    """Operation names link to Alembic's Operation Reference: through intersphinx
+    when the project maps ``alembic``, else by URL (``cliche_alembic_docs_url``)."""
+    mapping = getattr(config, "intersphinx_mapping", None) or {}
+    intersphinx = "alembic" in mapping
+    base_url = config.cliche_alembic_docs_url
+
+    def link(operation: Operation, text: str) -> nodes.Node:
+        target = reference_target(operation)
+        label = nodes.literal(text, text, classes=["cliche-op"])
+        if intersphinx:
+            return addnodes.pending_xref(
+                "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
+            )
+        return nodes.reference("", "", label, refuri=f"{base_url}#{target}", internal=False)
+
+    return link
+
+
+def display_path(locations: Locations) -> Callable[[str], str]:
+    """Paths as the reader knows them: relative to the folder above the history."""
+    base = Path(locations.root).parent
+
+    def display(path: str) -> str:
+        return Path(os.path.relpath(path, base)).as_posix()
+
+    return display
+
+
+def register(app: Sphinx) -> None:
+    app.add_node(cliche_revisions)
+    app.add_post_transform(RenderRevisions)
