@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
 
 from sphinxcontrib_cliche.diagnostics import Code
+from sphinxcontrib_cliche.loading import collector_paused
 from sphinxcontrib_cliche.source.literals import ConstantResolver
 from sphinxcontrib_cliche.source.reader import read_revision_file
 from sphinxcontrib_cliche.source.records import Downgrade
@@ -276,3 +278,20 @@ def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
     assert [d.code for d in fast.diagnostics] == [
         d.code for d in full.diagnostics if d.code != Code.MISSING_DOWNGRADE
     ]
+
+
+@pytest.mark.parametrize("promote", [True, False])
+def test_collector_paused_and_given_back(promote: bool) -> None:
+    """The collector is held inside and given back after, even on an error."""
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused(promote=promote):
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused(promote=promote):
+            pass
+        assert not gc.isenabled()  # a collector held by the caller stays held
+    finally:
+        gc.enable()

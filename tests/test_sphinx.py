@@ -482,25 +482,6 @@ def test_revisions_are_built_when_written(build: Builder) -> None:
     assert list(revision_blocks(soup(app))) == SEED_ORDER
 
 
-def test_collector_held_while_building_and_given_back() -> None:
-    import gc
-
-    from sphinxcontrib_cliche.sphinx.revisions import _collector_held
-
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), _collector_held():
-        assert not gc.isenabled()
-        raise RuntimeError
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with _collector_held():
-            pass
-        assert not gc.isenabled()  # a collector held by the caller stays held
-    finally:
-        gc.enable()
-
-
 def test_revisions_lost_before_writing_warn(make_app: Callable[..., Any], tmp_path: Path) -> None:
     """A history that vanished between reading and writing is named, not skipped."""
     srcdir = tmp_path / "src"
