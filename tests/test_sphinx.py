@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
 from sphinx import addnodes
 
+from sphinxcontrib_cliche.loading import analyse
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.revisions import cliche_revisions
 from sphinxcontrib_cliche.testing.histories import Shape, generate
@@ -482,19 +484,40 @@ def test_revisions_are_built_when_written(build: Builder) -> None:
     assert list(revision_blocks(soup(app))) == SEED_ORDER
 
 
-def test_revisions_lost_before_writing_warn(make_app: Callable[..., Any], tmp_path: Path) -> None:
-    """A history that vanished between reading and writing is named, not skipped."""
+def _forget_history(app: Any, env: Any) -> None:
+    env.get_domain("cliche").snapshots.clear()
+
+
+def _forget_base(app: Any, env: Any) -> None:
+    """The history as if its base had been deleted after the pages were read."""
+    domain = env.get_domain("cliche")
+    for key, report in list(domain.reports.items()):
+        records = tuple(r for r in report.snapshot.records if r.revision != SEED_ORDER[-1])
+        domain.reports[key] = analyse(dataclasses.replace(report.snapshot, records=records))
+
+
+@pytest.mark.parametrize(
+    ("forget", "why"),
+    [
+        (_forget_history, "the history 'migrations' is no longer known"),
+        (_forget_base, f"revisions no longer in the history: {SEED_ORDER[-1]}"),
+    ],
+)
+def test_revisions_lost_before_writing_warn(
+    make_app: Callable[..., Any], tmp_path: Path, forget: Callable[[Any, Any], None], why: str
+) -> None:
+    """What vanished between reading and writing is named, not skipped."""
     srcdir = tmp_path / "src"
     shutil.copytree(ROOTS / "test-history", srcdir)
     overrides = {**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")}
     app = make_app("html", srcdir=srcdir, confoverrides=overrides)
-    app.connect("env-updated", lambda app, env: env.get_domain("cliche").snapshots.clear())
+    app.connect("env-updated", forget)
     app.build()
-    assert "Revisions no longer in the history: 2d8e07def2" in warnings_of(app)
-    assert "[cliche.render]" in warnings_of(app)
-    assert "index.rst" in warnings_of(app)
+    warnings = warnings_of(app)
+    assert f"Cannot show the revisions read for this page: {why}. Build again." in warnings
+    assert "[cliche.render]" in warnings and "index.rst" in warnings
     stale = soup(app).select_one("p.cliche-stale")
-    assert stale is not None and "Build again" in stale.get_text()
+    assert stale is not None and why in stale.get_text()
 
 
 def test_every_option_is_documented() -> None:

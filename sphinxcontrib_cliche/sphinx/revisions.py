@@ -95,12 +95,14 @@ class RenderRevisions(SphinxPostTransform):
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
         found = find_cached(domain, shown.history)
         if found is None:  # the environment lost the history: only a damaged one does
-            return self._stale(node, shown.revisions)
+            return self._stale(node, f"the history {shown.name!r} is no longer known")
         key, cached = found
         history = report_of(domain, key, cached).history
         missing = [revision for revision in shown.revisions if revision not in history]
         if missing:
-            return self._stale(node, missing)
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            gone = ", ".join(missing[:3]) + more
+            return self._stale(node, f"revisions no longer in the history: {gone}")
         options = RenderOptions(
             name=shown.name,
             index=shown.index,
@@ -110,10 +112,10 @@ class RenderRevisions(SphinxPostTransform):
         )
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
 
-    def _stale(self, node: cliche_revisions, missing: Sequence[str]) -> list[nodes.Node]:
+    def _stale(self, node: cliche_revisions, why: str) -> list[nodes.Node]:
         """Revisions read for the page but gone when it is written: the files
         changed during the build, which the next build puts right."""
-        text = f"Revisions no longer in the history: {', '.join(missing)}. Build again."
+        text = f"Cannot show the revisions read for this page: {why}. Build again."
         logger.warning(text, type="cliche", subtype="render", location=node)
         return [nodes.paragraph(text, text, classes=["cliche-stale"])]
 
