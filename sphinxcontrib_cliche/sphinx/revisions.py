@@ -113,8 +113,9 @@ class RenderRevisions(SphinxPostTransform):
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
 
     def _stale(self, node: cliche_revisions, why: str) -> list[nodes.Node]:
-        """Revisions read for the page but gone when it is written: the files
-        changed during the build, which the next build puts right."""
+        """Revisions read for the page but gone when it is written (the files
+        changed during the build, or the environment was damaged): the next
+        build reads the page again and puts it right."""
         text = f"Cannot show the revisions read for this page: {why}. Build again."
         logger.warning(text, type="cliche", subtype="render", location=node)
         return [nodes.paragraph(text, text, classes=["cliche-stale"])]
