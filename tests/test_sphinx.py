@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -17,7 +16,6 @@ from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
 from sphinx import addnodes
 
-from sphinxcontrib_cliche.loading import analyse
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.revisions import cliche_revisions
 from sphinxcontrib_cliche.testing.histories import Shape, generate
@@ -485,31 +483,40 @@ def test_revisions_are_built_when_written(build: Builder) -> None:
 
 
 def _forget_history(app: Any, env: Any) -> None:
+    """The environment damaged between reading and writing."""
     env.get_domain("cliche").snapshots.clear()
 
 
-def _forget_base(app: Any, env: Any) -> None:
-    """The history as if its base had been deleted after the pages were read."""
+def _delete_head(app: Any, env: Any) -> None:
+    """The head's file deleted during the build, and the kept records lost with it."""
     domain = env.get_domain("cliche")
-    for key, report in list(domain.reports.items()):
-        records = tuple(r for r in report.snapshot.records if r.revision != SEED_ORDER[-1])
-        domain.reports[key] = analyse(dataclasses.replace(report.snapshot, records=records))
+    domain.reports.clear()
+    for kept in (Path(env.doctreedir) / "cliche").glob("*.pickle"):
+        kept.unlink()
+    config = Path(next(iter(domain.snapshots.values())).locations.config_file)
+    next((config.parent / "versions").glob(f"{SEED_ORDER[0]}_*.py")).unlink()
 
 
 @pytest.mark.parametrize(
-    ("forget", "why"),
+    ("forget", "why", "left"),
     [
-        (_forget_history, "the history 'migrations' is no longer known"),
-        (_forget_base, f"revisions no longer in the history: {SEED_ORDER[-1]}"),
+        (_forget_history, "the history 'migrations' is no longer known", SEED_ORDER),
+        (_delete_head, f"revisions no longer in the history: {SEED_ORDER[0]}", SEED_ORDER[1:]),
     ],
 )
 def test_revisions_lost_before_writing_warn(
-    make_app: Callable[..., Any], tmp_path: Path, forget: Callable[[Any, Any], None], why: str
+    make_app: Callable[..., Any],
+    tmp_path: Path,
+    migrations_copy: Path,
+    forget: Callable[[Any, Any], None],
+    why: str,
+    left: list[str],
 ) -> None:
-    """What vanished between reading and writing is named, not skipped."""
+    """What vanished between reading and writing is named, not skipped, and the
+    next build reads the page again."""
     srcdir = tmp_path / "src"
     shutil.copytree(ROOTS / "test-history", srcdir)
-    overrides = {**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")}
+    overrides = {**SHOW_TYPES, "cliche_config": str(migrations_copy / "alembic.ini")}
     app = make_app("html", srcdir=srcdir, confoverrides=overrides)
     app.connect("env-updated", forget)
     app.build()
@@ -518,6 +525,11 @@ def test_revisions_lost_before_writing_warn(
     assert "[cliche.render]" in warnings and "index.rst" in warnings
     stale = soup(app).select_one("p.cliche-stale")
     assert stale is not None and why in stale.get_text()
+
+    again = make_app("html", srcdir=srcdir, confoverrides=overrides)
+    again.build()
+    assert soup(again).select_one("p.cliche-stale") is None
+    assert list(revision_blocks(soup(again))) == left
 
 
 def test_every_option_is_documented() -> None:
