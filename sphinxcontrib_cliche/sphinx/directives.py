@@ -121,8 +121,10 @@ class Loaded:
 class HistorySourceDirective(SphinxDirective):
     """Reads the history named by PATH (or ``cliche_config``) and records its use.
 
-    Every file read becomes a dependency of the page, and the use is noted
-    for the gate, which judges the history again on every build.
+    The use is noted with a fingerprint of what the page shows: the gate
+    judges the history again on every build and reads the page again only
+    when that fingerprint changes (the page depends on the config file, not
+    on the revision files).
     """
 
     optional_arguments = 1

@@ -3,10 +3,11 @@
 What is kept in the environment is small: the stamp (mtime_ns, size) of
 every file read, the listing of every folder walked, and the gate's
 findings.  The snapshot itself (every record, with its operations) is
-pickled beside the doctrees and loaded only when a page has to be rendered:
-a build with nothing changed never loads it, and the environment that every
-build loads stays a few hundred kilobytes instead of megabytes.  The number
-of real reads is counted where tests can see it.
+pickled beside the doctrees and loaded only when a page is read or written
+in a process that has not built the history yet: a build with nothing
+changed never loads it, and the environment that every build loads stays a
+few hundred kilobytes instead of megabytes.  The number of real reads is
+counted where tests can see it.
 """
 
 from __future__ import annotations
