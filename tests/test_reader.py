@@ -7,9 +7,12 @@ import gc
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sphinxcontrib_cliche.diagnostics import Code
 from sphinxcontrib_cliche.loading import collector_paused
+from sphinxcontrib_cliche.source.header import _template_header
 from sphinxcontrib_cliche.source.literals import ConstantResolver
 from sphinxcontrib_cliche.source.reader import read_revision_file
 from sphinxcontrib_cliche.source.records import Downgrade
@@ -278,6 +281,141 @@ def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
     assert [d.code for d in fast.diagnostics] == [
         d.code for d in full.diagnostics if d.code != Code.MISSING_DOWNGRADE
     ]
+
+
+# Texts near Alembic's templates, for the template match and the general header
+# path: each piece is one the template accepts, or one that must make it step aside.
+_FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+_LEADING_LINES = st.sampled_from(["", "# -*- coding: utf-8 -*-\n", "#!/usr/bin/env python\n\n"])
+_DOCSTRINGS = st.sampled_from(
+    [
+        '"""Add users\n\nRevision ID: r1\nRevises: p1\nCreate Date: 2024-01-02 03:04:05\n\n"""\n',
+        '"""Say "hi" twice\n\nRevision ID: r1\n"""  # a comment\n',
+        '"""Escaped \\u00e9"""\n',
+        '"""First""" .upper\n',
+        '"""First""" + """second"""\n',
+        "'''Single quoted'''\n",
+        "",
+    ]
+)
+_MIDDLE_LINES = st.sampled_from(
+    [
+        "from alembic import op\n",
+        "import sqlalchemy as sa\n",
+        "from typing import Sequence, Union\n",
+        "\n",
+        "# revision identifiers, used by Alembic.\n",
+        "# don't edit by hand\n",
+        "from app import (models)\n",
+        "x = '''\nrevision = 'inside'\n'''\n",
+        "settings = dict(\n",
+        "try:\n    import app\nexcept ImportError:\n    revision = None\n",
+        "y = 1 + \\\n",
+    ]
+)
+_ANNOTATIONS = st.sampled_from(["", ": str", ": Union[str, Sequence[str], None]"])
+_VALUES = st.sampled_from(
+    ["None", "'p1'", '"p2"', "('p1',)", "('p1', 'p2')", "['p1']", "[]", "()", "''", "PARENT"]
+)
+_ENDINGS = st.sampled_from(["", "  # the parent", " "])
+_LATER = st.sampled_from(
+    [
+        "",
+        "\n\ndef upgrade() -> None:\n    op.add_column('t', sa.Column('c', sa.Text()))\n",
+        "\ndepends_on = 'p1'\n",
+        "\nrevision = 'r2'\n",
+        "\ndef upgrade():\n    global revision\n    revision = 'r3'\n",
+        "\nif True:\n    down_revision = 'p9'\n",
+        '\nop.execute("""\nrevision = \'sql\'\n""")\n',
+    ]
+)
+
+
+@st.composite
+def _near_template(draw: st.DrawFn) -> str:
+    lines = [draw(_LEADING_LINES), draw(_DOCSTRINGS)]
+    lines += draw(st.lists(_MIDDLE_LINES, max_size=4))
+    names = ["revision", "down_revision", "branch_labels", "depends_on"]
+    kept = [n for n in names if n in ("revision", "down_revision") or draw(st.booleans())]
+    if draw(st.booleans()):
+        kept = draw(st.permutations(kept))
+    for name in kept:
+        value = "'r1'" if name == "revision" and draw(st.booleans()) else draw(_VALUES)
+        lines.append(f"{name}{draw(_ANNOTATIONS)} = {value}{draw(_ENDINGS)}\n")
+    lines.append(draw(_LATER))
+    return "".join(lines)
+
+
+@_FUZZ
+@given(text=_near_template())
+def test_header_paths_agree_with_the_full_reader_near_the_template(
+    tmp_path: Path, text: str
+) -> None:
+    """Whatever the header paths accept, they read as the full parse does."""
+    path = tmp_path / "near.py"
+    path.write_text(text, encoding="utf-8")
+    fast = read_revision_file(path, with_operations=False)
+    full = read_revision_file(path, with_operations=True)
+    if any(d.code == Code.SYNTAX_ERROR for d in full.diagnostics):
+        return  # the header paths do not look for syntax errors further down
+    assert _fields(fast) == _fields(full)
+    assert [d.code for d in fast.diagnostics] == [
+        d.code for d in full.diagnostics if d.code != Code.MISSING_DOWNGRADE
+    ]
+
+
+_TYPED_TEMPLATE = '''"""Add users
+
+Revision ID: ab12
+Revises: 9f, e3
+Create Date: 2024-01-02 03:04:05
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = 'ab12'
+down_revision: Union[str, None] = ('9f', 'e3')
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = ['c0']
+
+
+def upgrade() -> None:
+    pass
+'''
+
+
+def test_the_template_match_reads_alembic_templates_alone() -> None:
+    """Both templates' layouts are read by the one match, without the general path."""
+    header = _template_header(_TYPED_TEMPLATE)
+    assert header is not None
+    assert header.values == {
+        "revision": "ab12",
+        "down_revision": ("9f", "e3"),
+        "branch_labels": None,
+        "depends_on": ("c0",),
+    }
+    assert header.lines == {
+        "revision": 15,
+        "down_revision": 16,
+        "branch_labels": 17,
+        "depends_on": 18,
+    }
+    assert header.docstring.startswith("Add users\n")
+    classic = _TYPED_TEMPLATE.replace("branch_labels: Union[str, Sequence[str], None] = None\n", "")
+    classic_header = _template_header(classic)
+    assert classic_header is not None
+    assert classic_header.lines["depends_on"] == 17
+    assert "branch_labels" not in classic_header.values
+    assert _template_header(classic + "\nrevision = 'later'\n") is None
 
 
 @pytest.mark.parametrize("promote", [True, False])
