@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import codecs
 import dataclasses
-import datetime as dt
 import io
 import os
 import re
@@ -44,7 +43,6 @@ _ILLEGAL_ID_CHARS = frozenset("@-+:")
 
 #: Python 3.13 compiles docstrings with their common indentation removed.
 _COMPILER_CLEANS_DOCSTRINGS = sys.version_info >= (3, 13)
-_CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 _REVISION_ID_LINE = re.compile(r"^Revision ID:[ \t]*(\S*)", re.MULTILINE)
 _REVISES_LINE = re.compile(r"^Revises:[ \t]*(.*)$", re.MULTILINE)
 
@@ -221,7 +219,6 @@ def _record(
         path=str(path),
         docstring=docstring,
         recovered_doc=recovered,
-        create_date=_create_date(docstring or recovered or ""),
         lines=lines,
     )
 
@@ -433,16 +430,6 @@ def compiled_docstring(raw: str) -> str:
     cleaned = [lines[0].lstrip(" ")]
     cleaned.extend(line[margin:] for line in lines[1:])
     return "\n".join(cleaned)
-
-
-def _create_date(doc: str) -> dt.datetime | None:
-    match = _CREATE_DATE.search(doc)
-    if match is None:
-        return None
-    try:
-        return dt.datetime.fromisoformat(match.group(1))
-    except ValueError:
-        return None
 
 
 def _downgrade_in(body: list[ast.stmt]) -> tuple[Downgrade, int | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass, field
 
 from sphinxcontrib_cliche.source.operations import Operation
@@ -12,6 +13,8 @@ from sphinxcontrib_cliche.source.operations import Operation
 #: kept in the shape the file wrote (scalar or tuple) because Alembic's
 #: semantics depend on it (``depends_on = ""`` is not ``None`` to Alembic).
 RevisionValue = str | tuple[str, ...] | None
+
+_CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
 
 class Downgrade(enum.StrEnum):
@@ -39,7 +42,6 @@ class RevisionRecord:
     path: str
     docstring: str | None
     recovered_doc: str | None = None
-    create_date: dt.datetime | None = None
     downgrade: Downgrade = Downgrade.UNKNOWN
     upgrade_ops: tuple[Operation, ...] = ()
     downgrade_ops: tuple[Operation, ...] = ()
@@ -75,6 +77,18 @@ class RevisionRecord:
         if self.recovered_doc:
             return self.recovered_doc.strip().split("\n\n", 1)[0]
         return ""
+
+    @property
+    def create_date(self) -> dt.datetime | None:
+        """The template's ``Create Date:`` line, read when asked: the graph
+        commands never show it, and parsing it costs a tenth of reading a file."""
+        match = _CREATE_DATE.search(self.docstring or self.recovered_doc or "")
+        if match is None:
+            return None
+        try:
+            return dt.datetime.fromisoformat(match.group(1))
+        except ValueError:
+            return None
 
     @property
     def irreversible(self) -> bool:
