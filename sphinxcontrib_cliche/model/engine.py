@@ -201,7 +201,9 @@ class RevisionGraph:
             return
         for rev in self._parents_first:
             for parent in rev._versioned_down_revisions:
-                rev.branch_labels.update(self.revisions[parent].branch_labels)
+                inherited = self.revisions[parent].branch_labels
+                if inherited:
+                    rev.branch_labels.update(inherited)
 
     def _parent(self, rev: Rev) -> Rev | None:
         down = rev.down_revision

@@ -1,10 +1,12 @@
 """The revision graph: heads, bases, branch and merge points, order, ranges.
 
-Every answer comes from ``alembic.script.revision.RevisionMap`` fed with our
-records, so the semantics are Alembic's by construction.  What the map keeps
-in frozensets (children, propagated branch labels) is sorted here, so that
-output does not depend on ``PYTHONHASHSEED``.  The map itself stays private
-to :class:`History`; what leaves it is plain data.
+The graph is built by :mod:`.engine`, which repeats the steps of Alembic's
+``RevisionMap`` without importing Alembic, and ordered by :mod:`.order`, which
+gives ``alembic history``'s order in linear time; the differential tests hold
+both to Alembic.  Alembic's own map is built only when its resolver is needed
+(ranges, id prefixes, ``label@head``).  What the map keeps in frozensets
+(children, propagated branch labels) is sorted here, so that output does not
+depend on ``PYTHONHASHSEED``; what leaves :class:`History` is plain data.
 """
 
 from __future__ import annotations
@@ -37,11 +39,28 @@ class Node:
     record: RevisionRecord
     children: tuple[str, ...]
     branch_names: tuple[str, ...]
-    is_head: bool
     is_real_head: bool
-    is_base: bool
-    is_branchpoint: bool
-    is_mergepoint: bool
+    """No revision points at it, through ``down_revision`` or ``depends_on``."""
+
+    @property
+    def is_head(self) -> bool:
+        """Alembic's ``is_head``: no child through ``down_revision``."""
+        return not self.children
+
+    @property
+    def is_base(self) -> bool:
+        """Alembic's ``is_base``: no ``down_revision``."""
+        return not self.record.parents
+
+    @property
+    def is_branchpoint(self) -> bool:
+        """Alembic's ``is_branch_point``: two or more children."""
+        return len(self.children) > 1
+
+    @property
+    def is_mergepoint(self) -> bool:
+        """Alembic's ``is_merge_point``: two or more parents."""
+        return len(self.record.parents) > 1
 
     @property
     def revision(self) -> str:
@@ -235,19 +254,14 @@ class _Generator:
         return self._revisions
 
 
-def _nodes(graph: RevisionGraph, records: Sequence[RevisionRecord]) -> Iterable[Node]:
+def _nodes(graph: RevisionGraph, records: Sequence[RevisionRecord]) -> list[Node]:
+    nodes = []
     for record in records:
-        revision = graph.revisions[record.revision]
-        yield Node(
-            record=record,
-            children=_sorted(revision.nextrev),
-            branch_names=_sorted(revision.branch_labels),
-            is_head=revision.is_head,
-            is_real_head=revision._is_real_head,
-            is_base=revision.is_base,
-            is_branchpoint=revision.is_branch_point,
-            is_mergepoint=revision.is_merge_point,
+        rev = graph.revisions[record.revision]
+        nodes.append(
+            Node(record, _sorted(rev.nextrev), _sorted(rev.branch_labels), not rev._all_nextrev)
         )
+    return nodes
 
 
 def _sorted(names: frozenset[str] | set[str]) -> tuple[str, ...]:

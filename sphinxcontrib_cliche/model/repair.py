@@ -115,10 +115,12 @@ def _drop_dangling_links(
     records: list[RevisionRecord], removed: dict[str, str], findings: list[Diagnostic]
 ) -> list[RevisionRecord]:
     ids = {record.revision for record in records}
-    targets = ids | {label for record in records for label in record.labels}
+    targets = ids.union(*(record.labels for record in records if record.branch_labels))
     result = []
     for record in records:
-        if ids.issuperset(record.parents) and targets.issuperset(record.dependencies):
+        if ids.issuperset(record.parents) and (
+            not record.depends_on or targets.issuperset(record.dependencies)
+        ):
             result.append(record)  # the usual case, decided in C
             continue
         parents = [p for p in record.parents if p in ids]
@@ -164,9 +166,14 @@ def _shaped(values: list[str]) -> RevisionValue:
 
 def _cyclic_revisions(records: list[RevisionRecord]) -> set[str]:
     """Revisions on a cycle through parents or dependencies (Tarjan, iterative)."""
-    label_owner = {label: r.revision for r in records for label in r.labels}
-    edges = {
-        r.revision: [*r.parents, *(label_owner.get(d, d) for d in r.dependencies)] for r in records
+    label_owner = {label: r.revision for r in records if r.branch_labels for label in r.labels}
+    edges: dict[str, Sequence[str]] = {
+        r.revision: (
+            [*r.parents, *(label_owner.get(d, d) for d in r.dependencies)]
+            if r.depends_on
+            else r.parents
+        )
+        for r in records
     }
     if _acyclic(edges):
         return set()  # the usual case: one cheap pass instead of Tarjan's bookkeeping
@@ -212,7 +219,7 @@ def _cyclic_revisions(records: list[RevisionRecord]) -> set[str]:
     return cyclic
 
 
-def _acyclic(edges: dict[str, list[str]]) -> bool:
+def _acyclic(edges: dict[str, Sequence[str]]) -> bool:
     """Kahn's test: every revision can be taken once all that point at it are."""
     waiting = dict.fromkeys(edges, 0)
     for targets in edges.values():
