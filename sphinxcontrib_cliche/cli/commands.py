@@ -9,10 +9,7 @@ refusal never touches the database or the folder.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +30,6 @@ from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.render.operations import describe
 from sphinxcontrib_cliche.render.text import heads_lines, history_lines
-from sphinxcontrib_cliche.source import rewrite
 
 Command = Callable[[argparse.Namespace, Path, bool], int]
 
@@ -101,6 +97,11 @@ def _counts(report: Report) -> str:
 
 
 def rebase(options: argparse.Namespace, target: Path, is_config: bool) -> int:
+    # only `rebase` writes files: difflib and tempfile stay out of the other commands
+    import difflib
+
+    from sphinxcontrib_cliche.source import rewrite
+
     report = load(target, with_operations=False)
     graph = report.history
     node = graph.resolve(options.revision)
@@ -273,6 +274,9 @@ def _format_of(path: Path) -> str:
 
 
 def _run_dot(source: str, fmt: str, output: Path) -> None:
+    import shutil  # with subprocess, a tenth of the start-up of `cliche heads`
+    import subprocess
+
     dot = shutil.which("dot")
     if dot is None:
         raise ClicheError(
