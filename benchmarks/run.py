@@ -128,9 +128,12 @@ TIME_LIMIT = 180
 
 
 def _process(
-    argv: list[str], timed_inside: bool = False, cache: Path | None = None
+    argv: list[str], timed_inside: bool = False, cache: Path | None = None, noted: bool = False
 ) -> tuple[float, int, str]:
-    """Time ``argv``; without ``cache``, cliche's reading cache is off (a cold read)."""
+    """Time ``argv``; without ``cache``, cliche's reading cache is off (a cold read).
+
+    ``noted``: what the process prints is kept as the measurement's note.
+    """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
     if cache is None:
         env["CLICHE_CACHE"] = "0"
@@ -155,7 +158,9 @@ def _process(
         if not words or failed:
             return float("nan"), rss_kb, "failed"
         return float(words[0]), rss_kb, " ".join(words[1:])
-    return elapsed, rss_kb, "failed" if failed else ""
+    if failed:
+        return elapsed, rss_kb, "failed"
+    return elapsed, rss_kb, " ".join(words) if noted else ""
 
 
 #: Histories are split into pages of this many revisions, in both builds.
@@ -193,8 +198,11 @@ def _sphinx(folder: Path, mode: str) -> tuple[float, int, str]:
             f"cliche_config = {str(folder / 'alembic.ini')!r}\n"
             "cliche_multiple_heads = 'ignore'\n"
         )
-    argv = [str(BIN / "sphinx-build"), "-q", "-b", "html", str(docs), str(docs / "_build")]
-    return _process(argv)
+    build = ["-q", "-b", "html", str(docs), str(docs / "_build")]
+    if mode.startswith("rest"):
+        return _process([str(BIN / "sphinx-build"), *build])
+    # the same build, with the time spent in the extension's code as the note
+    return _process([PYTHON, str(HERE / "share.py"), *build], noted=True)
 
 
 def _dot(folder: Path, collapse: str) -> tuple[float, int, str]:
@@ -375,6 +383,11 @@ def markdown(payload: dict[str, object]) -> str:
             for a, b, label in RATIOS
             if a in rows and b in rows
         ]
+        ratios += [
+            f"- {row['own_s']:.2f} s in cliche's own code: {name}"
+            for name, row in rows.items()
+            if "own_s" in row
+        ]
         if ratios:
             lines += ["", *ratios]
     return "\n".join(lines) + "\n"
@@ -382,13 +395,24 @@ def markdown(payload: dict[str, object]) -> str:
 
 def _summary(values: list[tuple[float, int, str]]) -> dict[str, float | str]:
     times = [v[0] for v in values]
-    return {
+    summary: dict[str, float | str] = {
         "median_s": statistics.median(times),
         "min_s": min(times),
         "max_s": max(times),
         "peak_rss_mb": max(v[1] for v in values) / 1024,
         "note": values[-1][2],
     }
+    shares = [_seconds(v[2]) for v in values]
+    if all(share is not None for share in shares):  # a Sphinx build timed by share.py
+        summary["own_s"] = statistics.median([s for s in shares if s is not None])
+        summary["note"] = f"cliche's own: {summary['own_s']:.2f} s"
+    return summary
+
+
+def _seconds(note: str) -> float | None:
+    """The seconds of an ``own 1.234`` note (``share.py``'s output), else ``None``."""
+    label, _, seconds = note.partition(" ")
+    return float(seconds) if label == "own" else None
 
 
 def _table(size: int, rows: dict[str, dict[str, float | str]]) -> str:

@@ -1,0 +1,111 @@
+"""Run ``sphinx-build`` and print how long the build spent in cliche's own code.
+
+    python benchmarks/share.py -q -b html docs docs/_build    # prints "own 1.234"
+
+A Sphinx build's time is mostly Sphinx's and docutils': reading, resolving,
+writing, indexing.  What the extension adds runs through a known set of
+entry points: its directives, post-transforms, domain, node visitors and
+event handlers.  Each is wrapped here before Sphinx loads the extension, and
+a call's time counts once, at the outermost entry point, with everything it
+calls (reading the revision files, building the docutils nodes it returns,
+running ``dot`` for its graphs).  The sum is printed on stdout when the build
+ends; Sphinx's own output goes to stderr with ``-q``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sphinx.cmd.build import main as sphinx_build
+from sphinx.domains import Domain
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
+
+from sphinxcontrib_cliche.sphinx import (
+    config,
+    directives,
+    domain,
+    extension,
+    gate,
+    graph,
+    pages,
+    revisions,
+)
+
+#: Modules whose classes and event handlers are the extension's entry points.
+MODULES = (config, directives, domain, extension, gate, graph, pages, revisions)
+#: Methods through which Sphinx calls into a directive, transform or domain.
+METHODS = ("run", "apply", "resolve_xref", "resolve_any_xref", "merge_domaindata", "clear_doc")
+#: Module-level functions that ``setup()`` hands to Sphinx (handlers, visitors).
+FUNCTIONS = (
+    "_add_static",
+    "_check_config",
+    "write_pages",
+    "outdated_documents",
+    "check_histories",
+    "warn_missing_revision",
+    "html_visit",
+    "latex_visit",
+    "texinfo_visit",
+)
+
+
+class Clock:
+    """Time spent inside wrapped calls, counted at the outermost one."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.depth = 0
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.depth:
+                return function(*args, **kwargs)
+            self.depth += 1
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.depth -= 1
+
+        return timed
+
+
+def instrument(clock: Clock) -> list[str]:
+    """Wrap every entry point; return their names (so a renamed one is noticed)."""
+    wrapped = []
+    for module in MODULES:
+        for name in FUNCTIONS:
+            if callable(getattr(module, name, None)):
+                setattr(module, name, clock.wrap(getattr(module, name)))
+                wrapped.append(f"{module.__name__}.{name}")
+        for cls in vars(module).values():
+            if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+                continue
+            if not issubclass(cls, SphinxDirective | SphinxPostTransform | Domain):
+                continue
+            for name in METHODS:
+                if name in vars(cls):
+                    setattr(cls, name, clock.wrap(vars(cls)[name]))
+                    wrapped.append(f"{cls.__qualname__}.{name}")
+    return wrapped
+
+
+def main() -> int:
+    clock = Clock()
+    wrapped = instrument(clock)
+    assert wrapped, "no entry point of the extension found to time"
+    status = sphinx_build(sys.argv[1:])
+    print(f"own {clock.seconds:.3f}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
