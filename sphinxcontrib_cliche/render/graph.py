@@ -127,7 +127,7 @@ def _graph_of(
 def _segment_graph(history: History, nodes: Sequence[Node], max_boxes: int) -> Graph:
     """Landmarks keep their boxes; the stretches between them become segments."""
     selected = {node.revision for node in nodes}
-    owners = label_owners(history)
+    owners = history.label_owners
     targets = {owners.get(dep, dep) for node in nodes for dep in node.record.dependencies}
     boxes: list[Box] = []
     box_of: dict[str, str] = {}
@@ -195,7 +195,7 @@ def _plain_runs(
     history: History, nodes: Sequence[Node], selected: set[str], threshold: int
 ) -> list[list[str]]:
     """Maximal chains of plain revisions longer than ``threshold``, oldest first."""
-    owners = label_owners(history)
+    owners = history.label_owners
     targets = {owners.get(dep, dep) for node in nodes for dep in node.record.dependencies}
     plain = {n.revision for n in nodes if _is_plain(n, selected, targets)}
     runs = []
@@ -213,7 +213,7 @@ def _plain_runs(
 def _edges(
     history: History, nodes: Sequence[Node], selected: set[str], box_of: dict[str, str]
 ) -> list[Edge]:
-    owners = label_owners(history)
+    owners = history.label_owners
     edges: list[Edge] = []
     seen: set[tuple[str, str, bool]] = set()
     for node in nodes:
@@ -230,8 +230,3 @@ def _edges(
                 seen.add(key)
                 edges.append(Edge(*key))
     return edges
-
-
-def label_owners(history: History) -> dict[str, str]:
-    """``depends_on`` may name a branch label: the revision that carries each label."""
-    return {label: node.revision for node in history.nodes for label in node.record.labels}
