@@ -651,6 +651,40 @@ def test_pages_rebuild_only_what_changed(
     assert _page_revisions(again, 2) == ["r0004", "r0003"]
 
 
+def test_a_paged_history_is_checked_once_a_build(
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each page loads the history; its files are stat-checked once a build, not
+    once a page (pages x files system calls on a large history)."""
+    from sphinxcontrib_cliche.sphinx import store
+
+    app, history = _build_pages(build, tmp_path, "pages", 7)
+    checks: list[int] = []
+    real_check = store.is_current
+
+    def counted(cached: store.CachedHistory) -> bool:
+        checks.append(cached.generation)
+        return real_check(cached)
+
+    monkeypatch.setattr(store, "is_current", counted)
+    rebuild = rebuilder(make_app, app, history)
+    step = history / "versions" / "r0001.py"
+    step.write_text(step.read_text().replace("Step 1", "Step one"))
+    updated, again = rebuild()
+    assert updated == ["index", "index-revisions/page-1"]  # two directives loaded it
+    assert "Step one" in soup(again, "index-revisions/page-1.html").get_text()
+    # the pages' writer finds the change and reads it again, the outdated check
+    # confirms that read; the two directives check nothing
+    assert checks == [1, 2]
+
+    checks.clear()
+    _chain(history, 1, start=7)  # the next build in the same process sees the change
+    updated, again = rebuild()
+    assert updated == ["index", "index-revisions/page-3"]
+    assert _page_revisions(again, 3) == ["r0007", "r0006"]
+    assert len(checks) == 2
+
+
 def test_pages_in_myst(build: Builder, tmp_path: Path) -> None:
     app, _ = _build_pages(build, tmp_path, "pages-myst", 5)
     assert _page_sources(app) == ["page-1.md", "page-2.md"]

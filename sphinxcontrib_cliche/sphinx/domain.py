@@ -87,6 +87,9 @@ class ClicheDomain(Domain):
         #: Analysed histories by (source key, generation): this process's, this
         #: build's; never pickled (the snapshots are).
         self.reports: dict[tuple[str, int], Report] = {}
+        #: Reads of a history found current in this build, as (source key,
+        #: generation): each is stat-checked once a build (see ``store``).
+        self.checked: set[tuple[str, int]] = set()
 
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:

@@ -53,7 +53,8 @@ def outdated_documents(
     the overview, not all of them.
     """
     domain = _domain(env)
-    current: dict[str, CachedHistory] = {}  # each history stat-checked once
+    domain.checked.clear()  # a new build: every history is stat-checked again
+    current: dict[str, CachedHistory] = {}
     outdated = []
     for docname, usages in sorted(domain.usages.items()):
         kept = []

@@ -76,7 +76,7 @@ def load_cached(domain: ClicheDomain, locations: Locations, loader: Loader) -> C
     """The history as last read, read again first if any file or folder changed."""
     key = source_key(locations, loader)
     cached: CachedHistory | None = domain.snapshots.get(key)
-    if cached is not None and is_current(cached):
+    if cached is not None and _checked(domain, key, cached):
         return cached
     return _read(domain, key, locations, loader, cached.generation if cached else 0)
 
@@ -84,9 +84,25 @@ def load_cached(domain: ClicheDomain, locations: Locations, loader: Loader) -> C
 def refresh(domain: ClicheDomain, key: str) -> CachedHistory:
     """A kept history, read again if it changed since (same folders, same loader)."""
     cached: CachedHistory = domain.snapshots[key]
-    if is_current(cached):
+    if _checked(domain, key, cached):
         return cached
     return _read(domain, key, cached.locations, cached.loader, cached.generation)
+
+
+def _checked(domain: ClicheDomain, key: str, cached: CachedHistory) -> bool:
+    """:func:`is_current`, once per build for each read of a history.
+
+    Every directive of a history split into pages loads it: checking every file
+    again for each page would cost pages x files system calls, and would let
+    pages of one build show different reads of a history edited mid-build.
+    """
+    mark = (key, cached.generation)
+    if mark in domain.checked:
+        return True
+    if not is_current(cached):
+        return False
+    domain.checked.add(mark)
+    return True
 
 
 def _read(
@@ -104,6 +120,7 @@ def _read(
         snapshot_file=_keep(domain, key, generation + 1, snapshot),
     )
     domain.snapshots[key] = cached
+    domain.checked.add((key, cached.generation))
     domain.reads[key] = domain.reads.get(key, 0) + 1
     domain.reports[(key, cached.generation)] = report
     return cached
