@@ -14,13 +14,14 @@ from sphinxcontrib_cliche.source.operations import Operation
 
 def revision_data(node: Node, root: str) -> dict[str, Any]:
     record = node.record
+    created = record.create_date
     return {
         "revision": node.revision,
         "parents": list(node.parents),
         "children": list(node.children),
         "message": record.message,
         "doc": record.longdoc or (record.recovered_doc or "").strip(),
-        "create_date": record.create_date.isoformat() if record.create_date else None,
+        "create_date": created.isoformat() if created else None,
         "path": relative_path(record.path, root),
         "branch_labels": list(record.labels),
         "branch_names": list(node.branch_names),

@@ -161,9 +161,9 @@ def _fields(node: Node, options: RenderOptions) -> nodes.field_list:
         fields += _field("Branch labels", _literals(record.labels))
     if record.dependencies:
         fields += _field("Depends on", _refs(record.dependencies, options))
-    if record.create_date:
-        created = record.create_date.isoformat(" ")
-        fields += _field("Created", [nodes.Text(created)])
+    created = record.create_date
+    if created:
+        fields += _field("Created", [nodes.Text(created.isoformat(" "))])
     path = options.display_path(record.path)
     fields += _field("File", [nodes.literal(path, path)])
     if options.operation_link is not None:
