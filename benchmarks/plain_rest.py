@@ -21,7 +21,7 @@ from pathlib import Path
 from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.render.dot import to_dot
-from sphinxcontrib_cliche.render.graph import build_graph, label_owners
+from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.operations import ALEMBIC_OPS_URL, reference_target, segments
 from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.sphinx.doctree import anchor
@@ -69,7 +69,7 @@ def _revisions(
     history: History, name: str, nodes: Sequence[Node], graph: bool, operations: bool, root: Path
 ) -> list[str]:
     lines = _graph(history, nodes) if graph else []
-    owners = label_owners(history)
+    owners = history.label_owners
     for node in nodes:
         record = node.record
         ident = anchor(name, node.revision)

@@ -59,3 +59,41 @@ def test_the_share_clock_counts_nested_calls_once() -> None:
     assert calls == ["outer", "inner"]
     assert clock.depth == 0
     assert clock.seconds > 0
+
+
+def _run(*argv: str | Path, cwd: Path = BENCHMARKS) -> str:
+    result = subprocess.run(
+        [sys.executable, *map(str, argv)], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_benchmark_writes_and_builds_both_kinds_of_docs(tmp_path: Path) -> None:
+    """The plain reST the extension is compared with, and the extension's build
+    timed by ``share.py``, both work on a generated history (a smoke test: the
+    benchmark itself is too slow for the suite)."""
+    history = tmp_path / "history"
+    _run(BENCHMARKS / "generate.py", history, "30")
+    assert len(list((history / "versions").glob("*.py"))) == 30
+
+    plain = tmp_path / "plain"
+    _run(BENCHMARKS / "plain_rest.py", history, plain, "--per-page", "10")
+    pages = sorted(p.relative_to(plain).as_posix() for p in plain.rglob("*.rst"))
+    assert len(pages) == 4  # the overview and three pages of ten
+    assert ".. graphviz::" in (plain / pages[0]).read_text()
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "conf.py").write_text(
+        f"extensions = ['sphinxcontrib_cliche']\ncliche_config = {str(history)!r}\n"
+        "cliche_multiple_heads = 'ignore'\n"
+    )
+    (docs / "index.rst").write_text(
+        "History\n=======\n\n.. cliche-history::\n   :per-page: 10\n   :operations:\n"
+    )
+    out = _run(BENCHMARKS / "share.py", "-q", "-b", "html", docs, docs / "_build")
+    label, seconds = out.split()
+    assert label == "own"
+    assert float(seconds) >= 0
+    assert (docs / "_build" / "index-revisions" / "page-3.html").exists()
