@@ -1,13 +1,15 @@
 """The fast path of the reader: the ids and docstring from a file's header alone.
 
 Parsing a whole revision file costs far more than reading it; the ids and the
-docstring sit in a few lines at the top.  Here the docstring is matched and
-evaluated with ``ast.literal_eval``, and each ``revision = ...`` line is
-confirmed by parsing that line on its own.  Anything unusual (a docstring that
-is not first, an id that is not a one-line literal, an assignment that could
-sit inside a string, a bracket or a block) returns ``None`` and the caller
-parses the whole file instead.  Syntax errors further down are not seen here:
-only the graph commands use this path; ``check`` and Sphinx read whole files.
+docstring sit in a few lines at the top.  A file laid out as Alembic's
+templates write it is read by one match of the whole header.  Other layouts go
+through a general reader: the docstring is matched and evaluated with
+``ast.literal_eval``, and each ``revision = ...`` line is confirmed by parsing
+that line on its own.  Anything unusual (a docstring that is not first, an id
+that is not a one-line literal, an assignment that could sit inside a string,
+a bracket or a block) returns ``None`` and the caller parses the whole file
+instead.  Syntax errors further down are not seen here: only the graph
+commands use this path; ``check`` and Sphinx read whole files.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ _FIELD = re.compile(
 _NESTED_FIELD = re.compile(
     r"\n[ \t]+(?:revision|down_revision|branch_labels|depends_on)[ \t]*[:=+]"
 )
-#: The rest of a line that ends a statement.
-_LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
+#: The rest of a line that ends a statement: blanks, a comment, the line break.
+_END = r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
+_LINE_END = re.compile(_END)
 #: A line that leaves a bracket, a call or a line open.
 _OPEN_LINE = re.compile(r"[(\[{,\\][ \t]*(?:#[^\n]*)?$")
 
@@ -41,34 +44,33 @@ FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 # A plain string: no escapes, no line break, no prefix.  With ``None`` and flat
 # tuples or lists of such strings, the usual right-hand sides: read without ``ast``.
 _SIMPLE_STRING = re.compile(r"'[^'\\\n]*'|\"[^\"\\\n]*\"")
-_S = _SIMPLE_STRING.pattern
-_SIMPLE_VALUE = re.compile(
-    # a parenthesised string without a comma is a string, so tuples need one
-    rf"(None|{_S}|\(\s*\)|\(\s*(?:(?:{_S})\s*,\s*)+(?:{_S})?\s*\)"
-    rf"|\[\s*(?:(?:{_S})\s*,\s*)*(?:{_S})?\s*\])"
-    r"[ \t]*(?:#[^\n]*)?$"
-)
 
+
+def _value_pattern(space: str) -> str:
+    """``None``, a plain string, or a flat tuple or list of them, ``space`` apart
+    (a parenthesised string without a comma is a string, so tuples need one)."""
+    s, w = _SIMPLE_STRING.pattern, space
+    return (
+        rf"(None|{s}|\({w}\)|\({w}(?:(?:{s}){w},{w})+(?:{s})?{w}\)"
+        rf"|\[{w}(?:(?:{s}){w},{w})*(?:{s})?{w}\])"
+    )
+
+
+_SIMPLE_VALUE = re.compile(_value_pattern(r"\s*") + r"[ \t]*(?:#[^\n]*)?$")
 
 # Alembic's own templates (generic, pyproject and typed), matched whole: comment
 # lines, a plain docstring ending its line, lines with no string, bracket or
 # backslash in them, then the fields one to a line in the template's order.  One
 # match replaces the general path's dozen calls on nearly every file a project has.
-_ANNOTATION = r"[ \t]*(?::[^=\n]*)?=[ \t]*"
-_END = r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)"
-_S_LINE = r"'[^'\\\n]*'|\"[^\"\\\n]*\""
-_VALUE_LINE = (
-    rf"(None|{_S_LINE}|\([ \t]*\)|\([ \t]*(?:(?:{_S_LINE})[ \t]*,[ \t]*)+(?:{_S_LINE})?[ \t]*\)"
-    rf"|\[[ \t]*(?:(?:{_S_LINE})[ \t]*,[ \t]*)*(?:{_S_LINE})?[ \t]*\])"
-)
+_ASSIGN = r"[ \t]*(?::[^=\n]*)?=[ \t]*"  # with an annotation or without
+_ON_ONE_LINE = _value_pattern(r"[ \t]*")
 _TEMPLATE = re.compile(
-    r"((?:[ \t]*(?:#[^\n]*)?\n)*)"  # 1: comment lines (a coding line, a shebang)
-    r'"""(.*?)"""[ \t]*(?:#[^\n]*)?\n'  # 2: the docstring (checked for escapes below)
-    r"(?:[^\"'\\(\[{#\n]*(?:#[^\n]*)?\n)*?"  # imports, comments, blank lines
-    rf"(revision){_ANNOTATION}({_S_LINE}){_END}"  # 3, 4
-    rf"down_revision{_ANNOTATION}{_VALUE_LINE}{_END}"  # 5
-    rf"(?:branch_labels{_ANNOTATION}{_VALUE_LINE}{_END})?"  # 6
-    rf"(?:depends_on{_ANNOTATION}{_VALUE_LINE}{_END})?",  # 7
+    r"(?P<leading>(?:[ \t]*(?:#[^\n]*)?\n)*)"  # a coding line, a shebang
+    r'"""(?P<doc>.*?)"""' + _END + r"(?:[^\"'\\(\[{#\n]*(?:#[^\n]*)?\n)*?"  # imports
+    rf"(?P<revision>revision{_ASSIGN}(?P<id>{_SIMPLE_STRING.pattern}){_END})"
+    rf"down_revision{_ASSIGN}(?P<down>{_ON_ONE_LINE}){_END}"
+    rf"(?:branch_labels{_ASSIGN}(?P<labels>{_ON_ONE_LINE}){_END})?"
+    rf"(?:depends_on{_ASSIGN}(?P<depends>{_ON_ONE_LINE}){_END})?",
     re.DOTALL,
 )
 #: Any later assignment to a field, at any depth: the template match no longer
@@ -151,22 +153,23 @@ def _template_header(text: str) -> Header | None:
     match = _TEMPLATE.match(text)
     if match is None or _LATER_FIELD.search(text, match.end() - 1):
         return None
-    leading, docstring, _, revision, down, labels, depends = match.groups()
+    docstring = match["doc"]
     if "\\" in docstring or '"""' in docstring:
         return None  # an escape, or a first string that is not the whole statement
-    line = text.count("\n", 0, match.start(3)) + 1
-    values: dict[str, Literal] = {"revision": revision[1:-1], "down_revision": _simple_value(down)}
+    line = text.count("\n", 0, match.start("revision")) + 1
+    values: dict[str, Literal] = {
+        "revision": match["id"][1:-1],
+        "down_revision": _simple_value(match["down"]),
+    }
     lines = {"revision": line, "down_revision": line + 1}
     line += 2
-    if labels is not None:
-        values["branch_labels"] = _simple_value(labels)
-        lines["branch_labels"] = line
-        line += 1
-    if depends is not None:
-        values["depends_on"] = _simple_value(depends)
-        lines["depends_on"] = line
+    for name, group in (("branch_labels", "labels"), ("depends_on", "depends")):
+        if match[group] is not None:
+            values[name] = _simple_value(match[group])
+            lines[name] = line
+            line += 1
     header = Header(docstring, values, lines)
-    header.docstring_line = leading.count("\n") + 1
+    header.docstring_line = match["leading"].count("\n") + 1
     return header
 
 
