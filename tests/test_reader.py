@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import shutil
 from pathlib import Path
 
 import pytest
@@ -416,6 +417,35 @@ def test_the_template_match_reads_alembic_templates_alone() -> None:
     assert classic_header.lines["depends_on"] == 17
     assert "branch_labels" not in classic_header.values
     assert _template_header(classic + "\nrevision = 'later'\n") is None
+
+
+@pytest.mark.parametrize("template", ["generic", "async", "pyproject"])
+def test_files_from_alembics_own_templates_take_the_template_match(
+    template: str, tmp_path: Path
+) -> None:
+    """``alembic revision`` output, as each installed template writes it, is read
+    by the one match (the fast path is for real projects, not only generated ones)."""
+    from alembic import command
+    from alembic.config import Config
+
+    mako = Path(command.__file__).parent / "templates" / template / "script.py.mako"
+    if not mako.is_file():
+        pytest.skip(f"this Alembic has no {template!r} template")
+    scripts = tmp_path / "scripts"
+    (scripts / "versions").mkdir(parents=True)
+    shutil.copy(mako, scripts)
+    config = Config()
+    config.set_main_option("script_location", str(scripts))
+    command.revision(config, message="first")
+    command.revision(config, message="second", head="head")
+    files = sorted((scripts / "versions").glob("*.py"))
+    assert len(files) == 2
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _template_header(text) is not None, text
+        fast = read_revision_file(path, with_operations=False)
+        full = read_revision_file(path, with_operations=True)
+        assert _fields(fast) == _fields(full)
 
 
 @pytest.mark.parametrize("promote", [True, False])
