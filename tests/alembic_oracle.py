@@ -22,6 +22,7 @@ class AlembicView:
     branchpoints: set[str]
     mergepoints: set[str]
     children: dict[str, set[str]]
+    dependencies: dict[str, set[str]]  # depends_on, labels resolved to revisions
     order: tuple[str, ...]
     history_verbose: str
     history_short: str
@@ -43,6 +44,7 @@ def alembic_view(folder: Path, rev_range: str | None = None) -> AlembicView:
         branchpoints={s.revision for s in all_scripts if s.is_branch_point},
         mergepoints={s.revision for s in all_scripts if s.is_merge_point},
         children={s.revision: set(s.nextrev) for s in all_scripts},
+        dependencies={s.revision: set(s._resolved_dependencies) for s in all_scripts},
         order=tuple(s.revision for s in walked),
         history_verbose="".join(_verbose(s) for s in walked),
         history_short="".join(

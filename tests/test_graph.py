@@ -62,6 +62,9 @@ def test_one_box_per_revision_one_edge_per_link(seed: int, tmp_path: Path) -> No
     }
     parent_links = {(p, n.revision, False) for n in history.nodes for p in n.parents}
     assert {e for e in edges if not e[2]} == parent_links
+    # a dependency on a branch label points at the revision Alembic resolves it to
+    dependency_links = {(d, r, True) for r, deps in expected.dependencies.items() for d in deps}
+    assert {e for e in edges if e[2]} == dependency_links
     for obj in parsed["objects"]:
         classes = set(obj.get("class", "").split())
         name = obj["name"]

@@ -112,9 +112,7 @@ class History:
         self.order: tuple[str, ...] = tuple(self._sorted(self._revisions, graph._real_heads))
         self.heads: tuple[str, ...] = graph.heads
         self.bases: tuple[str, ...] = graph.bases
-        self.label_owners: dict[str, str] = {
-            label: r.revision for r in usable if r.branch_labels for label in r.labels
-        }
+        self.label_owners: dict[str, str] = graph.labels
         """The revision that carries each branch label (``depends_on`` may name one)."""
         self.diagnostics: tuple[Diagnostic, ...] = (*diagnostics, *findings)
 

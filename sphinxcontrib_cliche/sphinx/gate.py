@@ -20,7 +20,7 @@ from sphinxcontrib_cliche.diagnostics import Code, Diagnostic, Level
 from sphinxcontrib_cliche.errors import ClicheError
 from sphinxcontrib_cliche.model.history import History
 from sphinxcontrib_cliche.sphinx.selection import fingerprint, select
-from sphinxcontrib_cliche.sphinx.store import CachedHistory, refresh, report_of
+from sphinxcontrib_cliche.sphinx.store import refresh, report_of
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -53,8 +53,7 @@ def outdated_documents(
     the overview, not all of them.
     """
     domain = _domain(env)
-    domain.checked.clear()  # a new build: every history is stat-checked again
-    current: dict[str, CachedHistory] = {}
+    domain.checked.clear()  # a new build: every history is stat-checked again, once
     outdated = []
     for docname, usages in sorted(domain.usages.items()):
         kept = []
@@ -62,9 +61,7 @@ def outdated_documents(
             key = usage.source_key
             if key not in domain.snapshots:
                 break  # never read (a failed directive): read the page again
-            if key not in current:
-                current[key] = refresh(domain, key)
-            cached = current[key]
+            cached = refresh(domain, key)
             if usage.generation != cached.generation:
                 history = report_of(domain, key, cached).history
                 if _fingerprint(history, usage) != usage.fingerprint:
