@@ -30,6 +30,7 @@ from sphinxcontrib_cliche.sphinx import (
     config,
     directives,
     domain,
+    drawing,
     extension,
     gate,
     graph,
@@ -38,7 +39,7 @@ from sphinxcontrib_cliche.sphinx import (
 )
 
 #: Modules whose classes and event handlers are the extension's entry points.
-MODULES = (config, directives, domain, extension, gate, graph, pages, revisions)
+MODULES = (config, directives, domain, drawing, extension, gate, graph, pages, revisions)
 #: Methods through which Sphinx calls into a directive, transform or domain.
 METHODS = ("run", "apply", "resolve_xref", "resolve_any_xref", "merge_domaindata", "clear_doc")
 #: Module-level functions that ``setup()`` hands to Sphinx (handlers, visitors).
@@ -48,6 +49,8 @@ FUNCTIONS = (
     "write_pages",
     "outdated_documents",
     "check_histories",
+    "draw_ahead",
+    "finish",
     "warn_missing_revision",
     "html_visit",
     "latex_visit",

@@ -291,3 +291,102 @@ def test_segments_when_runs_are_not_enough(tmp_path: Path) -> None:
         return True
 
     assert all(acyclic(box.key) for box in graph.boxes if box.key not in state)
+
+
+# --- pictures drawn ahead ---------------------------------------------------------
+
+
+class DotRuns:
+    """Every ``dot`` that Sphinx's graphviz runs, by the thread that ran it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import threading
+
+        import sphinx.ext.graphviz
+
+        self.threads: list[str] = []
+        real_run = sphinx.ext.graphviz.subprocess.run
+
+        def run(args: Any, *rest: Any, **kwargs: Any) -> Any:
+            self.threads.append(threading.current_thread().name)
+            return real_run(args, *rest, **kwargs)
+
+        monkeypatch.setattr(sphinx.ext.graphviz.subprocess, "run", run)
+
+    def ahead(self) -> int:
+        return sum(name.startswith("cliche-dot") for name in self.threads)
+
+
+def _paged_build(make_app: Any, tmp_path: Path, name: str, buildername: str, **kwargs: Any) -> Any:
+    """A branchy history of 14 revisions on pages of 4, each page with its graph."""
+    history = tmp_path / "history"
+    if not history.exists():
+        generate(5, Shape(revisions=14, branch=0.3, merge=0.3)).write(history)
+    srcdir = tmp_path / name
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    index = srcdir / "index.rst"
+    index.write_text(index.read_text().replace(":per-page: 3", ":per-page: 4"))
+    index.write_text(index.read_text().split("The oldest")[0])
+    overrides = {
+        "cliche_config": str(history),
+        "graphviz_output_format": "png",
+        "show_warning_types": True,
+    }
+    app = make_app(buildername, srcdir=srcdir, confoverrides=overrides, **kwargs)
+    app.build()
+    assert _warnings(app) == ""
+    return app
+
+
+def _pictures(app: Any) -> tuple[set[str], set[str]]:
+    """The graph pictures the pages show, and the ones in ``_images``."""
+    outdir = Path(app.outdir)
+    shown = set()
+    for page in outdir.rglob("*.html"):
+        for img in BeautifulSoup(page.read_text(), "html.parser").select("img.cliche-graph"):
+            shown.add(Path(img["src"]).name)
+    return shown, {path.name for path in (outdir / "_images").glob("cliche-*.png")}
+
+
+@needs_dot
+@pytest.mark.sphinx
+@pytest.mark.parametrize("buildername", ["html", "dirhtml"])
+def test_graphs_drawn_ahead_are_the_pictures_shown(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buildername: str
+) -> None:
+    """Once reading ends, every graph is drawn in a worker thread, with the links its
+    page will have: the visitors find each picture drawn and run no ``dot``."""
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    runs = DotRuns(monkeypatch)
+    app = _paged_build(make_app, tmp_path, "ahead", buildername)
+    shown, drawn = _pictures(app)
+    assert len(shown) == 5  # the overview and four pages
+    assert drawn == shown, "a picture drawn ahead with links the page does not have"
+    assert runs.ahead() == len(runs.threads) == 5
+    assert app.env.get_domain("cliche").drawing.pool is None  # shut down with the build
+
+    monkeypatch.setattr("os.cpu_count", lambda: 1)  # no core to spare: drawn as written
+    runs.threads.clear()
+    serial = _paged_build(make_app, tmp_path, "serial", buildername)
+    assert runs.ahead() == 0 and len(runs.threads) == 5
+    assert _pictures(serial) == (shown, drawn)
+    for page in Path(app.outdir).rglob("*.html"):
+        twin = Path(serial.outdir) / page.relative_to(app.outdir)
+        assert re.sub(r"\?v=\w+", "", page.read_text()) == re.sub(r"\?v=\w+", "", twin.read_text())
+
+
+@needs_dot
+@pytest.mark.sphinx
+def test_graphs_are_not_drawn_ahead_where_it_is_not_safe(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    runs = DotRuns(monkeypatch)
+    # parallel writers are processes of their own: each draws its own pages
+    _paged_build(make_app, tmp_path, "parallel", "html", parallel=2)
+    assert runs.ahead() == 0
+    # a single page's links are not the pages' links
+    runs.threads.clear()
+    single = _paged_build(make_app, tmp_path, "single", "singlehtml")
+    assert runs.ahead() == 0 and len(runs.threads) == 5
+    assert _pictures(single)[0] == _pictures(single)[1]

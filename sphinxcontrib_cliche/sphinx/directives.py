@@ -30,6 +30,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     table_nodes,
 )
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
+from sphinxcontrib_cliche.sphinx.drawing import GraphRead, note_graph
 from sphinxcontrib_cliche.sphinx.graph import graph_node
 from sphinxcontrib_cliche.sphinx.pages import (
     doc_link,
@@ -211,6 +212,8 @@ class HistorySourceDirective(SphinxDirective):
         graph = build_graph(history, newest_first, collapse)
         direction = self.options.get("direction", self.config.cliche_graph_direction)
         drawing = "\n".join(draw(newest_first))
+        domain = cast("ClicheDomain", self.env.get_domain("cliche"))
+        note_graph(domain, GraphRead(self.env.docname, graph, name, direction))
         return graph_node(graph, name, direction, drawing)
 
     def _locations(self) -> Locations:

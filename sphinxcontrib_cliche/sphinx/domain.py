@@ -19,6 +19,7 @@ from sphinx.roles import XRefRole
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
+from sphinxcontrib_cliche.sphinx.drawing import Drawing
 from sphinxcontrib_cliche.sphinx.selection import Selection
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class ClicheDomain(Domain):
         #: Reads of a history found current in this build, as (source key,
         #: generation): each is stat-checked once a build (see ``store``).
         self.checked: set[tuple[str, int]] = set()
+        #: The graphs read in this build and their pictures drawn ahead.
+        self.drawing = Drawing()
 
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:
@@ -200,11 +203,15 @@ class ClicheDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
-        found = self.find(target, typ)
-        obj = self.store(typ).get(found) if found else None
+        obj = self.resolve_target(target, typ)
         if obj is None:
             return None  # reported by warn_missing_revision
         return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
+
+    def resolve_target(self, target: str, typ: str = "rev") -> RevisionObject | None:
+        """Where a reference of role ``typ`` to ``target`` leads, if anywhere."""
+        found = self.find(target, typ)
+        return self.store(typ).get(found) if found else None
 
     def resolve_any_xref(
         self,
@@ -217,8 +224,7 @@ class ClicheDomain(Domain):
     ) -> list[tuple[str, nodes.reference]]:
         results = []
         for typ in ("rev", "table"):
-            found = self.find(target, typ)
-            obj = self.store(typ).get(found) if found else None
+            obj = self.resolve_target(target, typ)
             if obj is not None:
                 ref = make_refnode(
                     builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message

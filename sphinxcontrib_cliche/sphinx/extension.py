@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
-from sphinxcontrib_cliche.sphinx import config, gate, graph, pages, revisions
+from sphinxcontrib_cliche.sphinx import config, drawing, gate, graph, pages, revisions
 from sphinxcontrib_cliche.sphinx.directives import (
     GraphDirective,
     HistoryDirective,
@@ -41,6 +41,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("cliche-tables", TablesDirective)
     graph.register(app)
     revisions.register(app)
+    drawing.register(app)
     app.add_css_file("cliche.css")
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", pages.write_pages)

@@ -12,7 +12,7 @@ block, and so does every builder when the ``dot`` program is missing.
 from __future__ import annotations
 
 import shutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.ext.graphviz import (
@@ -24,15 +24,17 @@ from sphinx.ext.graphviz import (
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import Graph
 from sphinxcontrib_cliche.sphinx.doctree import quiet_ref
+from sphinxcontrib_cliche.sphinx.drawing import dot_code, wait_for
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.writers.html5 import HTML5Translator
     from sphinx.writers.latex import LaTeXTranslator
     from sphinx.writers.texinfo import TexinfoTranslator
+
+    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +111,14 @@ def _urls(self: HTML5Translator, node: cliche_graph) -> dict[str, str]:
 
 
 def _dot(node: cliche_graph, urls: dict[str, str] | None = None) -> str:
-    return to_dot(node["graph"], f"cliche_{node['name']}", urls, node["direction"])
+    return dot_code(node["graph"], node["name"], node["direction"], urls)
 
 
 def html_visit(self: HTML5Translator, node: cliche_graph) -> None:
     alt = f"Revision graph of {node['name']}"
-    render_dot_html(
-        self, node, _dot(node, _urls(self, node)), {}, "cliche", "cliche-graph", alt=alt
-    )
+    code = _dot(node, _urls(self, node))
+    wait_for(cast("ClicheDomain", self.builder.env.get_domain("cliche")), code)
+    render_dot_html(self, node, code, {}, "cliche", "cliche-graph", alt=alt)
 
 
 def latex_visit(self: LaTeXTranslator, node: cliche_graph) -> None:

@@ -1,0 +1,156 @@
+"""Graph pictures drawn on spare cores while the pages are being written.
+
+A page's graph as a PNG is a picture of up to some 1,300 x 8,000 pixels, and
+rasterising it is most of what ``dot`` does: 0.3 to 0.5 s a page of 500
+revisions, 8 s for a history of 10,000 split into pages.
+``sphinx.ext.graphviz`` draws each picture when its page is written, on the
+one core that writes.
+
+Yet once every document is read, each graph's DOT is known but for its
+links, and under the ``html`` and ``dirhtml`` builders a link is a plain
+function of document names (``builder.get_relative_uri``).  So when reading
+ends, the graphs read in this build are handed to ``sphinx.ext.graphviz``'s
+own ``render_dot`` in worker threads (``dot`` is a process of its own, so
+they truly run beside the writer), and a graph's visitor waits for its
+picture: graphviz then finds the file drawn and goes on.  The DOT drawn ahead
+is made by the same function as the DOT the visitor makes, from the same
+resolution of the same references; a picture drawn for nothing would only
+cost time and leave an unused image behind, which the tests look for.
+
+Only where it is safe and worth it: PNG output (SVG is drawn in
+milliseconds, and is rewritten for its page as it is drawn), a serial build
+(``-j`` already spreads the writing over processes, and a forked writer must
+not wait on a thread it does not have), and a machine with a core to spare.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
+
+from sphinx.ext.graphviz import render_dot
+
+from sphinxcontrib_cliche.render.dot import to_dot
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+    from sphinx.writers.html5 import HTML5Translator
+
+    from sphinxcontrib_cliche.render.graph import Graph
+    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
+
+#: Builders whose links are ``get_relative_uri`` between the documents as read.
+BUILDERS = ("html", "dirhtml")
+#: Worker threads: each waits on one ``dot`` process.
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class GraphRead:
+    """A graph as its directive left it: what its DOT is made from."""
+
+    docname: str
+    graph: Graph
+    name: str
+    direction: str
+
+
+@dataclass
+class Drawing:
+    """This build's pictures drawn ahead, by their DOT (on the domain, never pickled)."""
+
+    read: list[GraphRead] = field(default_factory=list)
+    pending: dict[str, Future[Any]] = field(default_factory=dict)
+    pool: ThreadPoolExecutor | None = None
+    pid: int = 0  # the process whose threads draw
+
+
+def dot_code(graph: Graph, name: str, direction: str, urls: dict[str, str] | None) -> str:
+    """The DOT of a graph node: the one function both the visitors and the
+    drawing ahead use, so their pictures are the same file."""
+    return to_dot(graph, f"cliche_{name}", urls, direction)
+
+
+def note_graph(domain: ClicheDomain, graph: GraphRead) -> None:
+    """A directive made a graph: it may be drawn ahead once reading ends."""
+    domain.drawing.read.append(graph)
+
+
+def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """``env-updated``: start drawing the pictures of the graphs read in this build."""
+    domain = cast("ClicheDomain", env.get_domain("cliche"))
+    drawing = domain.drawing
+    graphs, drawing.read = drawing.read, []
+    workers = _spare_workers(app)
+    if not graphs or not workers:
+        return []
+    builder = app.builder
+    # render_dot reads only ``.builder`` of the translator it is given
+    stand_in = cast("HTML5Translator", SimpleNamespace(builder=builder))
+    drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
+    drawing.pid = os.getpid()
+    for graph in graphs:
+        code = dot_code(graph.graph, graph.name, graph.direction, _links(domain, builder, graph))
+        if code not in drawing.pending:
+            drawing.pending[code] = drawing.pool.submit(
+                render_dot, stand_in, code, {}, "png", "cliche"
+            )
+    return []
+
+
+def wait_for(domain: ClicheDomain, code: str) -> None:
+    """Before a visitor draws ``code``: let its drawing ahead (if any) finish.
+
+    Its outcome does not matter here: a picture that failed is drawn again by
+    the visitor, which reports the failure as ``sphinx.ext.graphviz`` does.
+    """
+    drawing = domain.drawing
+    future = drawing.pending.pop(code, None)
+    if future is not None and drawing.pid == os.getpid():
+        future.exception()
+
+
+def finish(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``: no thread outlives the build."""
+    drawing = cast("ClicheDomain", app.env.get_domain("cliche")).drawing
+    if drawing.pool is not None and drawing.pid == os.getpid():
+        drawing.pool.shutdown(wait=True, cancel_futures=True)
+    drawing.pool, drawing.pending = None, {}
+
+
+def _spare_workers(app: Sphinx) -> int:
+    """How many pictures to draw at once; 0 where drawing ahead is not for this build."""
+    config = app.config
+    if app.builder.name not in BUILDERS or config.graphviz_output_format != "png":
+        return 0
+    if app.parallel > 1 or not shutil.which(config.graphviz_dot):
+        return 0
+    return min(MAX_WORKERS, (os.cpu_count() or 1) - 1)
+
+
+def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str, str]:
+    """Each box's link as the visitor will find it, resolved as the domain resolves
+    the graph's references (``resolve_xref``, ``make_refnode``)."""
+    urls = {}
+    for revision in sorted({box.link_target for box in graph.graph.boxes}):
+        target = domain.resolve_target(f"{graph.name}:{revision}", "rev")
+        if target is None:
+            continue
+        if target.docname == graph.docname:
+            urls[revision] = "#" + target.anchor
+        else:
+            uri = builder.get_relative_uri(graph.docname, target.docname)
+            urls[revision] = f"{uri}#{target.anchor}"
+    return urls
+
+
+def register(app: Sphinx) -> None:
+    # after the gate (500): a build it stops draws nothing
+    app.connect("env-updated", draw_ahead, priority=900)
+    app.connect("build-finished", finish)
