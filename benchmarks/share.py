@@ -41,7 +41,15 @@ from sphinxcontrib_cliche.sphinx import (
 #: Modules whose classes and event handlers are the extension's entry points.
 MODULES = (config, directives, domain, drawing, extension, gate, graph, pages, revisions)
 #: Methods through which Sphinx calls into a directive, transform or domain.
-METHODS = ("run", "apply", "resolve_xref", "resolve_any_xref", "merge_domaindata", "clear_doc")
+METHODS = (
+    "run",
+    "apply",
+    "resolve_xref",
+    "resolve_any_xref",
+    "merge_domaindata",
+    "clear_doc",
+    "get_objects",
+)
 #: Module-level functions that ``setup()`` hands to Sphinx (handlers, visitors).
 FUNCTIONS = (
     "_add_static",
@@ -66,19 +74,29 @@ class Clock:
         self.depth = 0
 
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        # a generator's work happens as it is iterated: time the whole of it
+        call = _drained(function) if inspect.isgeneratorfunction(function) else function
+
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
             if self.depth:
-                return function(*args, **kwargs)
+                return call(*args, **kwargs)
             self.depth += 1
             start = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                return call(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - start
                 self.depth -= 1
 
         return timed
+
+
+def _drained(function: Callable[..., Any]) -> Callable[..., Any]:
+    def drained(*args: Any, **kwargs: Any) -> Any:
+        return iter(list(function(*args, **kwargs)))
+
+    return drained
 
 
 def instrument(clock: Clock) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -34,6 +35,7 @@ def test_the_share_clock_wraps_every_entry_point_of_the_extension() -> None:
         "sphinxcontrib_cliche.sphinx.extension.warn_missing_revision",
         "sphinxcontrib_cliche.sphinx.graph.html_visit",
         "sphinxcontrib_cliche.sphinx.drawing.draw_ahead",
+        "ClicheDomain.get_objects",
     } <= wrapped
 
 
@@ -59,6 +61,15 @@ def test_the_share_clock_counts_nested_calls_once() -> None:
     outer()
     assert calls == ["outer", "inner"]
     assert clock.depth == 0
+
+    @clock.wrap
+    def generator() -> Iterator[int]:
+        yield 1
+        calls.append("drained")
+
+    items = generator()
+    assert calls[-1] == "drained"  # run (and timed) before the caller iterates
+    assert list(items) == [1]
     assert clock.seconds > 0
 
 

@@ -356,13 +356,24 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
 ) -> None:
     """Once reading ends, every graph is drawn in a worker thread, with the links its
     page will have: the visitors find each picture drawn and run no ``dot``."""
+    from sphinxcontrib_cliche.sphinx import drawing
+
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     runs = DotRuns(monkeypatch)
+    made: list[str] = []
+    real_dot_code = drawing.dot_code
+
+    def dot_code(*args: Any) -> str:
+        made.append(args[1])
+        return real_dot_code(*args)
+
+    monkeypatch.setattr(drawing, "dot_code", dot_code)
     app = _paged_build(make_app, tmp_path, "ahead", buildername)
     shown, drawn = _pictures(app)
     assert len(shown) == 5  # the overview and four pages
     assert drawn == shown, "a picture drawn ahead with links the page does not have"
     assert runs.ahead() == len(runs.threads) == 5
+    assert len(made) == 5  # the visitors took the DOT made ahead
     assert app.env.get_domain("cliche").drawing.pool is None  # shut down with the build
 
     monkeypatch.setattr("os.cpu_count", lambda: 1)  # no core to spare: drawn as written

@@ -140,6 +140,8 @@ class ClicheDomain(Domain):
         self.usages.setdefault(usage.docname, []).append(usage)
 
     def clear_doc(self, docname: str) -> None:
+        if docname not in self.usages:
+            return  # every directive that notes objects notes its use first
         for store in (self.revisions, self.tables):
             for key, obj in list(store.items()):
                 if obj.docname == docname:

@@ -61,14 +61,28 @@ class GraphRead:
     direction: str
 
 
+#: What a graph's DOT is made of: the graph, its name, direction and links.
+CodeKey = tuple["Graph", str, str, tuple[tuple[str, str], ...]]
+
+
 @dataclass
 class Drawing:
     """This build's pictures drawn ahead, by their DOT (on the domain, never pickled)."""
 
     read: list[GraphRead] = field(default_factory=list)
     pending: dict[str, Future[Any]] = field(default_factory=dict)
+    codes: dict[CodeKey, str] = field(default_factory=dict)  # made ahead, for the visitors
     pool: ThreadPoolExecutor | None = None
     pid: int = 0  # the process whose threads draw
+
+    def dot(self, graph: Graph, name: str, direction: str, urls: dict[str, str]) -> str:
+        """:func:`dot_code`, taken from the drawing ahead when it made the same."""
+        code = self.codes.pop(_code_key(graph, name, direction, urls), None)
+        return code if code is not None else dot_code(graph, name, direction, urls)
+
+
+def _code_key(graph: Graph, name: str, direction: str, urls: dict[str, str]) -> CodeKey:
+    return graph, name, direction, tuple(sorted(urls.items()))
 
 
 def dot_code(graph: Graph, name: str, direction: str, urls: dict[str, str] | None) -> str:
@@ -96,7 +110,9 @@ def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
     drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
     drawing.pid = os.getpid()
     for graph in graphs:
-        code = dot_code(graph.graph, graph.name, graph.direction, _links(domain, builder, graph))
+        urls = _links(domain, builder, graph)
+        code = dot_code(graph.graph, graph.name, graph.direction, urls)
+        drawing.codes[_code_key(graph.graph, graph.name, graph.direction, urls)] = code
         if code not in drawing.pending:
             drawing.pending[code] = drawing.pool.submit(
                 render_dot, stand_in, code, {}, "png", "cliche"
@@ -121,7 +137,7 @@ def finish(app: Sphinx, exception: BaseException | None) -> None:
     drawing = cast("ClicheDomain", app.env.get_domain("cliche")).drawing
     if drawing.pool is not None and drawing.pid == os.getpid():
         drawing.pool.shutdown(wait=True, cancel_futures=True)
-    drawing.pool, drawing.pending = None, {}
+    drawing.pool, drawing.pending, drawing.codes = None, {}, {}
 
 
 def _spare_workers(app: Sphinx) -> int:

@@ -71,13 +71,10 @@ class GraphAsText(SphinxPostTransform):
     default_priority = 20
 
     def run(self, **kwargs: Any) -> None:
-        graphs = list(self.document.findall(cliche_graph))
-        if not graphs:
-            return
         pictures = _builder_format(self) in PICTURE_FORMATS
         if pictures and shutil.which(self.config.graphviz_dot):
-            return
-        for graph in graphs:
+            return  # before looking for graphs: a page of 500 revisions is 40,000 nodes
+        for graph in list(self.document.findall(cliche_graph)):
             if pictures:
                 logger.warning(INSTALL_HINT, type="cliche", subtype="graph", location=graph)
             drawing = graph["drawing"]
@@ -116,8 +113,9 @@ def _dot(node: cliche_graph, urls: dict[str, str] | None = None) -> str:
 
 def html_visit(self: HTML5Translator, node: cliche_graph) -> None:
     alt = f"Revision graph of {node['name']}"
-    code = _dot(node, _urls(self, node))
-    wait_for(cast("ClicheDomain", self.builder.env.get_domain("cliche")), code)
+    domain = cast("ClicheDomain", self.builder.env.get_domain("cliche"))
+    code = domain.drawing.dot(node["graph"], node["name"], node["direction"], _urls(self, node))
+    wait_for(domain, code)
     render_dot_html(self, node, code, {}, "cliche", "cliche-graph", alt=alt)
 
 
