@@ -19,6 +19,7 @@ from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
+from sphinxcontrib_cliche.sphinx import drawing
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
 DOT = shutil.which("dot")
@@ -356,9 +357,7 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
 ) -> None:
     """Once reading ends, every graph is drawn in a worker thread, with the links its
     page will have: the visitors find each picture drawn and run no ``dot``."""
-    from sphinxcontrib_cliche.sphinx import drawing
-
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 2)
     runs = DotRuns(monkeypatch)
     made: list[str] = []
     real_dot_code = drawing.dot_code
@@ -376,7 +375,7 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
     assert len(made) == 5  # the visitors took the DOT made ahead
     assert app.env.get_domain("cliche").drawing.pool is None  # shut down with the build
 
-    monkeypatch.setattr("os.cpu_count", lambda: 1)  # no core to spare: drawn as written
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 1)  # no core to spare: drawn as written
     runs.threads.clear()
     serial = _paged_build(make_app, tmp_path, "serial", buildername)
     assert runs.ahead() == 0 and len(runs.threads) == 5
@@ -391,7 +390,7 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
 def test_graphs_are_not_drawn_ahead_where_it_is_not_safe(
     make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 2)
     runs = DotRuns(monkeypatch)
     # parallel writers are processes of their own: each draws its own pages
     _paged_build(make_app, tmp_path, "parallel", "html", parallel=2)

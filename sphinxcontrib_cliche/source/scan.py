@@ -21,7 +21,8 @@ from sphinxcontrib_cliche.diagnostics import Code, Diagnostic
 from sphinxcontrib_cliche.source.cache import ReadingCache
 from sphinxcontrib_cliche.source.literals import ConstantResolver
 from sphinxcontrib_cliche.source.locations import Locations
-from sphinxcontrib_cliche.source.reader import read_revision_file
+from sphinxcontrib_cliche.source.parallel import read_files
+from sphinxcontrib_cliche.source.reader import FileReading
 from sphinxcontrib_cliche.source.records import RevisionRecord
 
 #: Alembic's ``_only_source_rev_file``: which names in a version folder are revisions.
@@ -57,36 +58,65 @@ def read_history_files(
     ``with_operations=False`` reads only what the graph needs (the header of
     each file, see :mod:`.header`); ``stamps`` (default: with the operations)
     returns each file's mtime and size, for Sphinx's environment.  Files
-    unchanged since an earlier read come from the :mod:`.cache`.
+    unchanged since an earlier read come from the :mod:`.cache`; the others
+    are read on as many cores as help (:mod:`.parallel`).
     """
     want_stamps = with_operations if stamps is None else stamps
-    resolver = ConstantResolver(locations.source_paths)
     cache = ReadingCache.open(locations, with_operations=with_operations)
+    walk_findings: list[Diagnostic] = []  # about folders and links, in the walk's order
+    findings_before: list[int] = []  # how many of those come before each file
+    folders: list[str] = []
+    paths: list[str] = []
+    for path in _revision_paths(locations, walk_findings, folders):
+        paths.append(path)
+        findings_before.append(len(walk_findings))
+    file_stamps = [_stamp(path) if want_stamps or cache.enabled else None for path in paths]
+    readings = _readings(locations, paths, file_stamps, cache, with_operations)
     records: list[RevisionRecord] = []
     diagnostics: list[Diagnostic] = []
-    file_stamps: list[FileStamp] = []
-    folders: list[str] = []
-    for path in _revision_paths(locations, diagnostics, folders):
-        stamp = _stamp(path) if want_stamps or cache.enabled else None
-        if stamp is not None and want_stamps:
-            file_stamps.append(stamp)
-        reading = cache.get(path, stamp.mtime_ns, stamp.size) if stamp else None
-        if reading is None:
-            lookups = resolver.lookups
-            reading = read_revision_file(path, resolver, with_operations=with_operations)
-            if stamp and reading.record is not None and resolver.lookups == lookups:
-                cache.put(path, stamp.mtime_ns, stamp.size, reading)
+    shown = 0
+    for reading, before in zip(readings, findings_before, strict=True):
+        diagnostics.extend(walk_findings[shown:before])
+        shown = before
         diagnostics.extend(reading.diagnostics)
         if reading.record is not None:
             records.append(reading.record)
-    cache.save()
+    diagnostics.extend(walk_findings[shown:])
     return SourceSnapshot(
         locations=locations,
         records=tuple(records),
         diagnostics=tuple(diagnostics),
-        files=tuple(file_stamps),
+        files=tuple(stamp for stamp in file_stamps if stamp is not None) if want_stamps else (),
         folders=tuple(folders),
     )
+
+
+def _readings(
+    locations: Locations,
+    paths: list[str],
+    file_stamps: list[FileStamp | None],
+    cache: ReadingCache,
+    with_operations: bool,
+) -> list[FileReading]:
+    """Each file's reading: kept in the cache, or read now (and kept)."""
+    kept = [
+        cache.get(path, stamp.mtime_ns, stamp.size) if stamp else None
+        for path, stamp in zip(paths, file_stamps, strict=True)
+    ]
+    unread = [index for index, reading in enumerate(kept) if reading is None]
+    fresh = read_files(
+        [paths[index] for index in unread],
+        ConstantResolver(locations.source_paths),
+        with_operations=with_operations,
+    )
+    readings = dict(enumerate(kept))
+    for index, (reading, cacheable) in zip(unread, fresh, strict=True):
+        readings[index] = reading
+        stamp = file_stamps[index]
+        if stamp and reading.record is not None and cacheable:
+            cache.put(paths[index], stamp.mtime_ns, stamp.size, reading)
+    cache.save()
+    return [reading for reading in readings.values() if reading is not None]
 
 
 def _revision_paths(

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sphinx.ext.graphviz import render_dot
 
 from sphinxcontrib_cliche.render.dot import to_dot
+from sphinxcontrib_cliche.source.parallel import usable_cores
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -147,7 +148,7 @@ def _spare_workers(app: Sphinx) -> int:
         return 0
     if app.parallel > 1 or not shutil.which(config.graphviz_dot):
         return 0
-    return min(MAX_WORKERS, (os.cpu_count() or 1) - 1)
+    return min(MAX_WORKERS, usable_cores() - 1)
 
 
 def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str, str]:
