@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from alembic.script.revision import Revision, RevisionMap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Node:
     """One revision with its place in the graph.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
@@ -39,8 +38,8 @@ def revision_data(node: Node, root: str) -> dict[str, Any]:
 
 def operation_data(operation: Operation) -> dict[str, Any]:
     """Every field of an operation, plus its readable line and whether it loses data."""
-    data = dataclasses.asdict(operation)
-    data["columns"] = [dataclasses.asdict(column) for column in operation.columns]
+    data = operation._asdict()
+    data["columns"] = [column._asdict() for column in operation.columns]
     data["details"] = dict(operation.details)
     data["description"] = describe(operation)
     data["destructive"] = operation.destructive

@@ -35,7 +35,7 @@ DIRECTIONS = {"newest-top": "BT", "oldest-top": "TB", "left-right": "LR", "right
 DEFAULT_COLLAPSE = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Box:
     """One box of the graph: a revision, or a collapsed run of revisions."""
 
@@ -55,7 +55,7 @@ class Box:
         return self.revisions[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     parent: str  # box keys
     child: str

@@ -38,7 +38,7 @@ from sphinxcontrib_cliche.source.reader import FileReading
 #: Files modified more recently than this before being read are not kept.
 RACY_SECONDS = 2
 #: Bumped whenever what a reading holds changes shape.
-FORMAT = 2
+FORMAT = 3
 
 Entry = tuple[int, int, FileReading]  # mtime_ns, size, reading
 

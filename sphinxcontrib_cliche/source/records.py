@@ -26,7 +26,7 @@ class Downgrade(enum.StrEnum):
     UNKNOWN = "unknown"  # the body could not be inspected
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RevisionRecord:
     """One revision file as Alembic would see it, read without importing it.
 

@@ -30,7 +30,7 @@ _SOURCE_REVISION_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
 _COMPILED_REVISION_NAME = re.compile(r"(?!\.\#|__init__)(.*\.py)[co]$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileStamp:
     """A file's identity for caching: unchanged stamp, unchanged content."""
 

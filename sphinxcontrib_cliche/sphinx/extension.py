@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 
 #: Bump when the environment data of the ``cliche`` domain changes shape.
-ENV_VERSION = 3
+ENV_VERSION = 4
 
 
 def _add_static(app: Sphinx, config: Config) -> None:
