@@ -703,18 +703,26 @@ def test_page_needs_per_page(build: Builder, tmp_path: Path) -> None:
     assert "[cliche.pages]" in warnings_of(app)
 
 
+# pickles that raise on loading: a call with wrong arguments, a class that is gone
+_DAMAGED = (b"cbuiltins\nint\n(S'x'\nS'y'\nS'z'\ntR.", b"csphinxcontrib_cliche\nGone\n.")
+
+
+@pytest.mark.parametrize("damage", [None, *_DAMAGED])
 def test_snapshot_kept_beside_the_doctrees(
-    build: Builder, make_app: Callable[..., Any], tmp_path: Path
+    build: Builder, make_app: Callable[..., Any], tmp_path: Path, damage: bytes | None
 ) -> None:
     """The environment keeps stamps and findings, not the records; a page rendered
-    again after the kept records are gone reads the history once more."""
+    again after the kept records are gone (or damaged) reads the history once more."""
     app, history = _build_pages(build, tmp_path, "pages", 7)
     kept = list((Path(app.doctreedir) / "cliche").glob("*.pickle"))
     assert len(kept) == 1
     cached = next(iter(app.env.get_domain("cliche").snapshots.values()))
     assert not hasattr(cached, "snapshot") and len(cached.stamps) == 7
 
-    kept[0].unlink()
+    if damage is None:
+        kept[0].unlink()
+    else:
+        kept[0].write_bytes(damage)
     index = Path(app.srcdir) / "index.rst"
     index.write_text(index.read_text().replace("The oldest", "Here, the oldest"))
     updated, again = rebuilder(make_app, app, history)()

@@ -146,7 +146,7 @@ def snapshot_of(cached: CachedHistory) -> SourceSnapshot:
     """The records of a kept history: from its pickle, or read again if that is gone."""
     try:
         snapshot = pickle.loads(Path(cached.snapshot_file).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except Exception:  # missing, damaged, or of an older shape: any of these raises
         snapshot = None
     if isinstance(snapshot, SourceSnapshot):
         return snapshot
