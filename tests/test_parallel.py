@@ -17,6 +17,9 @@ from sphinxcontrib_cliche.source.locations import locate
 from sphinxcontrib_cliche.source.scan import SourceSnapshot, read_history_files
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
+#: The real one, before a test stands in its own.
+USABLE_CORES = parallel.usable_cores
+
 pytestmark = pytest.mark.skipif(
     parallel._processes(10**6, True, wanted=2) == 1, reason="no forking on this platform"
 )
@@ -123,3 +126,22 @@ def test_shared_readings_are_kept_in_the_cache(
     _same(_read_here(folder), first)
     # only the three files that gave no record are read again: one here, one in each copy
     assert shares == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("value", "cores"), [("3", 3), (" 2 ", 2), ("1", 1), ("0", 1), ("-2", 1), ("many", 1)]
+)
+def test_cliche_jobs_sets_the_cores(
+    monkeypatch: pytest.MonkeyPatch, value: str, cores: int
+) -> None:
+    monkeypatch.setenv("CLICHE_JOBS", value)
+    assert parallel.usable_cores() == cores
+
+
+def test_one_job_reads_here(
+    tmp_path: Path, shares: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "usable_cores", USABLE_CORES)
+    monkeypatch.setenv("CLICHE_JOBS", "1")
+    _read_here(_troubled_history(tmp_path))
+    assert shares == []

@@ -38,7 +38,12 @@ Read = tuple[FileReading, bool]
 
 
 def usable_cores() -> int:
-    """The cores this process may run on (a container's limit, not the machine's)."""
+    """How many cores reading (and Sphinx's drawing) may use: ``CLICHE_JOBS`` when
+    set (anything but a positive whole number means 1: the cautious reading),
+    else the cores this process may run on (a container's limit, not the machine's)."""
+    wanted = os.environ.get("CLICHE_JOBS")
+    if wanted is not None:
+        return int(wanted) if wanted.strip().isdecimal() and int(wanted) > 0 else 1
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
