@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
 from sphinx import addnodes
 
+from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.revisions import cliche_revisions
 from sphinxcontrib_cliche.testing.histories import Shape, generate
@@ -286,6 +287,42 @@ def test_range_limit_order_branch(build: Builder, tmp_path: Path) -> None:
         dl.select_one(".sig-name").get_text() for dl in second.select("dl.cliche-revision")
     ] == ["2d8e07def2", "1ed82ef0071"]
     assert all(not dl.dt.has_attr("id") for dl in second.select("dl.cliche-revision"))
+
+
+def test_own_links_lead_to_that_revision_or_nowhere(
+    build: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parent outside the ``:range:`` stays text, even when it is a prefix of a
+    rendered id; knowing that once every page is read, the page does not even
+    hand Sphinx a reference to resolve in vain."""
+    versions = tmp_path / "prefix" / "versions"
+    versions.mkdir(parents=True)
+    for rev, down in (("abcd", None), ("abcdef", "abcd"), ("ffff", "abcdef")):
+        (versions / f"{rev}.py").write_text(
+            f'"""Step {rev}"""\nrevision = {rev!r}\ndown_revision = {down!r}\n'
+        )
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "index.rst").write_text(".. cliche-history::\n   :range: abcdef:head\n")
+    (srcdir / "other.rst").unlink()
+    resolved: list[str] = []
+    real_resolve = ClicheDomain.resolve_xref
+
+    def resolve(self: ClicheDomain, *args: Any) -> Any:
+        resolved.append(args[4])
+        return real_resolve(self, *args)
+
+    monkeypatch.setattr(ClicheDomain, "resolve_xref", resolve)
+    app = build("history", config=tmp_path / "prefix")
+    assert warnings_of(app) == ""
+    blocks = revision_blocks(soup(app))
+    assert sorted(blocks) == ["abcdef", "ffff"]
+    parents = blocks["abcdef"].select_one("dl.cliche-fields dd")
+    assert parents.get_text(strip=True) == "abcd" and parents.find("a") is None
+    link = blocks["ffff"].select_one("dl.cliche-fields dd a")
+    assert link["href"] == "#cliche-prefix-abcdef"
+    # ffff's parent and abcdef's child resolve; abcd is known not to
+    assert sorted(resolved) == ["prefix:abcdef", "prefix:ffff"]
 
 
 def test_branch_option(build: Builder, tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ DocParser = Callable[[str], list[nodes.Node]]
 OperationLink = Callable[[Operation, str], nodes.Node]
 #: The SQL of a revision (``:sql:``), or an error message to show instead.
 SqlRenderer = Callable[[Node], "tuple[str | None, str | None]"]
+#: Whether the history's own link to a revision (``"rev"``) or table will resolve.
+LinkCheck = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class RenderOptions:
     operation_link: OperationLink | None = None  # None: operations are not listed
     downgrade: bool = False
     sql: SqlRenderer | None = None
+    #: Known once every document is read: a link that will not resolve is then
+    #: made as the text it would stay (``None``: the resolver decides).
+    resolves: LinkCheck | None = None
 
 
 def table_anchor(history: str, table: str) -> str:
@@ -200,7 +205,7 @@ def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.
         if kind == "op" and options.operation_link is not None:
             result.append(options.operation_link(operation, text))
         elif kind == "table":
-            result.append(_table_ref(text, options.name))
+            result.append(_table_ref(text, options))
         elif kind == "code":
             result.append(nodes.literal(text, text))
         else:
@@ -208,14 +213,25 @@ def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.
     return result
 
 
-def _table_ref(table: str, history: str) -> nodes.Node:
+def _table_ref(table: str, options: RenderOptions) -> nodes.Node:
     label = nodes.literal(table, table, classes=["xref", "cliche", "cliche-table"])
-    return quiet_ref("table", history, table, label)
+    return _own_link("table", table, label, options)
+
+
+def _own_link(reftype: str, name: str, label: nodes.Node, options: RenderOptions) -> nodes.Node:
+    """A link of the history to one of its revisions or tables, or, when it is
+    known not to resolve, the text the resolver would leave (a parent outside
+    the ``:range:``, a table no ``cliche-tables`` lists): no reference for
+    Sphinx to carry and resolve in vain."""
+    if options.resolves is not None and not options.resolves(reftype, name):
+        return label
+    return quiet_ref(reftype, options.name, name, label)
 
 
 def quiet_ref(reftype: str, history: str, name: str, label: nodes.Node) -> addnodes.pending_xref:
     """A link the history makes itself: it resolves when the target is rendered
-    somewhere, and otherwise stays text without a warning (a parent outside the
+    somewhere (that very revision or table of that history, never a prefix or
+    a label), and otherwise stays text without a warning (a parent outside the
     ``:range:``, a table no ``cliche-tables`` lists)."""
     xref = addnodes.pending_xref(
         "",
@@ -253,7 +269,7 @@ def _refs(revisions: Sequence[str], options: RenderOptions) -> list[nodes.Node]:
         if index:
             result.append(nodes.Text(", "))
         label = nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"])
-        result.append(quiet_ref("rev", options.name, revision, label))
+        result.append(_own_link("rev", revision, label, options))
     return result
 
 

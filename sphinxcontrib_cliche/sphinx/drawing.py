@@ -156,7 +156,7 @@ def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str
     the graph's references (``resolve_xref``, ``make_refnode``)."""
     urls = {}
     for revision in sorted({box.link_target for box in graph.graph.boxes}):
-        target = domain.resolve_target(f"{graph.name}:{revision}", "rev")
+        target = domain.resolve_target(f"{graph.name}:{revision}", "rev", exact=True)
         if target is None:
             continue
         if target.docname == graph.docname:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -109,6 +110,7 @@ class RenderRevisions(SphinxPostTransform):
             display_path=display_path(cached.locations),
             operation_link=operation_linker(self.config) if shown.operations else None,
             downgrade=shown.downgrade,
+            resolves=partial(domain.renders, shown.name),
         )
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
 
