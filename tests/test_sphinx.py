@@ -325,6 +325,40 @@ def test_own_links_lead_to_that_revision_or_nowhere(
     assert sorted(resolved) == ["prefix:abcdef", "prefix:ffff"]
 
 
+def test_a_dependency_on_a_branch_label_links_to_its_revision(
+    build: Builder, tmp_path: Path
+) -> None:
+    versions = tmp_path / "labels" / "versions"
+    versions.mkdir(parents=True)
+    for rev, down, labels, depends in (
+        ("a1", None, ("core",), None),
+        ("b1", None, None, "core"),
+        ("b2", "b1", None, ("a1", "core")),
+    ):
+        (versions / f"{rev}.py").write_text(
+            f'"""Step {rev}"""\nrevision = {rev!r}\ndown_revision = {down!r}\n'
+            f"branch_labels = {labels!r}\ndepends_on = {depends!r}\n"
+        )
+    srcdir = tmp_path / "src-history"
+    shutil.copytree(ROOTS / "test-history", srcdir)
+    (srcdir / "index.rst").write_text(".. cliche-history::\n   :multiple-heads: ignore\n")
+    (srcdir / "other.rst").unlink()
+    app = build("history", config=tmp_path / "labels")
+    assert warnings_of(app) == ""
+    blocks = revision_blocks(soup(app))
+    for revision, shown in (("b1", ["core"]), ("b2", ["a1", "core"])):
+        names = blocks[revision].select("dl.cliche-fields > dt")
+        bodies = blocks[revision].select("dl.cliche-fields > dd")
+        field = next(
+            dd
+            for dt, dd in zip(names, bodies, strict=True)
+            if dt.get_text(strip=True).startswith("Depends on")
+        )
+        links = field.select("a")
+        assert [a.get_text() for a in links] == shown  # as written
+        assert {a["href"] for a in links} == {"#cliche-labels-a1"}  # the label's revision
+
+
 def test_branch_option(build: Builder, tmp_path: Path) -> None:
     versions = tmp_path / "labels" / "versions"
     versions.mkdir(parents=True)

@@ -295,6 +295,7 @@ class HistoryDirective(HistorySourceDirective):
             operation_link=operation_linker(self.config) if self._wants_operations() else None,
             downgrade="downgrade" in self.options,
             sql=self._sql_renderer(loaded.locations),
+            label_owners=loaded.report.history.label_owners,
         )
         return history_nodes(shown, options)
 

@@ -10,8 +10,8 @@ with the structural marks both as CSS classes and as visible text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from docutils import nodes
 from sphinx import addnodes
@@ -46,6 +46,8 @@ class RenderOptions:
     #: Known once every document is read: a link that will not resolve is then
     #: made as the text it would stay (``None``: the resolver decides).
     resolves: LinkCheck | None = None
+    #: The revision carrying each branch label: ``depends_on`` may name a label.
+    label_owners: Mapping[str, str] = field(default_factory=dict)
 
 
 def table_anchor(history: str, table: str) -> str:
@@ -165,7 +167,7 @@ def _fields(node: Node, options: RenderOptions) -> nodes.field_list:
     if record.labels:
         fields += _field("Branch labels", _literals(record.labels))
     if record.dependencies:
-        fields += _field("Depends on", _refs(record.dependencies, options))
+        fields += _field("Depends on", _refs(record.dependencies, options, options.label_owners))
     created = record.create_date
     if created:
         fields += _field("Created", [nodes.Text(created.isoformat(" "))])
@@ -263,13 +265,18 @@ def _field(name: str, body: list[nodes.Node]) -> nodes.field:
     return nodes.field("", nodes.field_name(name, name), nodes.field_body("", paragraph))
 
 
-def _refs(revisions: Sequence[str], options: RenderOptions) -> list[nodes.Node]:
+def _refs(
+    revisions: Sequence[str], options: RenderOptions, owners: Mapping[str, str] | None = None
+) -> list[nodes.Node]:
+    """Links to revisions, each shown as written; ``owners`` leads a branch label
+    to the revision that carries it."""
     result: list[nodes.Node] = []
     for index, revision in enumerate(revisions):
         if index:
             result.append(nodes.Text(", "))
         label = nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"])
-        result.append(_own_link("rev", revision, label, options))
+        target = owners.get(revision, revision) if owners else revision
+        result.append(_own_link("rev", target, label, options))
     return result
 
 

@@ -111,6 +111,7 @@ class RenderRevisions(SphinxPostTransform):
             operation_link=operation_linker(self.config) if shown.operations else None,
             downgrade=shown.downgrade,
             resolves=partial(domain.renders, shown.name),
+            label_owners=history.label_owners,
         )
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
 
