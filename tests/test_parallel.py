@@ -20,9 +20,7 @@ from sphinxcontrib_cliche.testing.histories import Shape, generate
 #: The real one, before a test stands in its own.
 USABLE_CORES = parallel.usable_cores
 
-pytestmark = pytest.mark.skipif(
-    parallel._processes(10**6, True, wanted=2) == 1, reason="no forking on this platform"
-)
+pytestmark = pytest.mark.skipif(not parallel.may_fork(), reason="no forking on this platform")
 
 
 def _troubled_history(tmp_path: Path) -> Path:

@@ -50,18 +50,13 @@ def usable_cores() -> int:
 
 
 def read_files(
-    paths: Sequence[str],
-    resolver: ConstantResolver,
-    *,
-    with_operations: bool,
-    processes: int | None = None,
+    paths: Sequence[str], resolver: ConstantResolver, *, with_operations: bool
 ) -> list[Read]:
-    """Read ``paths`` in order, on up to ``processes`` cores where forking is safe
-    (default: as many as help)."""
-    count = _processes(len(paths), with_operations, processes)
-    if count <= 1 or len(paths) < 2:
+    """Read ``paths`` in order, on as many cores as help where forking is safe."""
+    count = _processes(len(paths), with_operations)
+    if count <= 1:
         return read_serially(paths, resolver, with_operations)
-    shares = _split(paths, min(count, len(paths)))
+    shares = _split(paths, count)
     copies = [_start(share, resolver, with_operations) for share in shares[1:]]
     results = read_serially(shares[0], resolver, with_operations)
     for share, copy in zip(shares[1:], copies, strict=True):
@@ -84,17 +79,19 @@ def read_serially(
     return results
 
 
-def _processes(files: int, with_operations: bool, wanted: int | None) -> int:
-    """How many processes should read ``files`` files (1: this one alone)."""
+def may_fork() -> bool:
+    """Forking is safe: the platform forks by default and no other thread runs
+    (a forked copy would hold whatever locks the other threads held)."""
     if sys.platform in ("darwin", "win32") or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if threading.active_count() > 1:
-        return 1  # a forked copy would hold whatever locks the other threads held
-    if wanted is not None:
-        return wanted
+        return False
+    return threading.active_count() == 1
+
+
+def _processes(files: int, with_operations: bool) -> int:
+    """How many processes should read ``files`` files (1: this one alone)."""
     if not with_operations or files < PARALLEL_FROM:
         return 1  # the header alone is read in some 25 µs a file
-    return min(MAX_PROCESSES, usable_cores())
+    return min(MAX_PROCESSES, usable_cores(), files) if may_fork() else 1
 
 
 def _split(paths: Sequence[str], count: int) -> list[Sequence[str]]:

@@ -103,20 +103,18 @@ def _readings(
         cache.get(path, stamp.mtime_ns, stamp.size) if stamp else None
         for path, stamp in zip(paths, file_stamps, strict=True)
     ]
-    unread = [index for index, reading in enumerate(kept) if reading is None]
-    fresh = read_files(
-        [paths[index] for index in unread],
-        ConstantResolver(locations.source_paths),
-        with_operations=with_operations,
-    )
-    readings = dict(enumerate(kept))
-    for index, (reading, cacheable) in zip(unread, fresh, strict=True):
-        readings[index] = reading
-        stamp = file_stamps[index]
-        if stamp and reading.record is not None and cacheable:
-            cache.put(paths[index], stamp.mtime_ns, stamp.size, reading)
+    unread = [path for path, reading in zip(paths, kept, strict=True) if reading is None]
+    resolver = ConstantResolver(locations.source_paths)
+    fresh = iter(read_files(unread, resolver, with_operations=with_operations))
+    readings = []
+    for path, stamp, reading in zip(paths, file_stamps, kept, strict=True):
+        if reading is None:
+            reading, cacheable = next(fresh)
+            if stamp and reading.record is not None and cacheable:
+                cache.put(path, stamp.mtime_ns, stamp.size, reading)
+        readings.append(reading)
     cache.save()
-    return [reading for reading in readings.values() if reading is not None]
+    return readings
 
 
 def _revision_paths(

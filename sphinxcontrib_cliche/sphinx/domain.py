@@ -205,29 +205,25 @@ class ClicheDomain(Domain):
         node: pending_xref,
         contnode: nodes.Element,
     ) -> nodes.reference | None:
-        obj = self.resolve_target(target, typ, exact=bool(node.get("cliche-quiet")))
+        if node.get("cliche-quiet"):
+            history, _, name = target.rpartition(":")
+            obj = self.own_target(history, typ, name)
+        else:
+            obj = self.resolve_target(target, typ)
         if obj is None:
             return None  # reported by warn_missing_revision
         return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
 
-    def resolve_target(
-        self, target: str, typ: str = "rev", *, exact: bool = False
-    ) -> RevisionObject | None:
-        """Where a reference of role ``typ`` to ``target`` leads, if anywhere.
-
-        ``exact``: the history's own links name one revision or table of one
-        history (``history:name``), and lead there or nowhere: a parent outside
-        the rendered range must not land on a rendered id it is a prefix of.
-        """
-        if exact:
-            history, _, name = target.rpartition(":")
-            return self.store(typ).get((history, name))
+    def resolve_target(self, target: str, typ: str = "rev") -> RevisionObject | None:
+        """Where a reference of role ``typ`` to ``target`` leads, if anywhere."""
         found = self.find(target, typ)
         return self.store(typ).get(found) if found else None
 
-    def renders(self, history: str, typ: str, name: str) -> bool:
-        """Whether the history's own link to ``name`` (role ``typ``) will resolve."""
-        return (history, name) in self.store(typ)
+    def own_target(self, history: str, typ: str, name: str) -> RevisionObject | None:
+        """Where the history's own link to ``name`` leads: that very revision or
+        table of that history, or nowhere (a parent outside the rendered range
+        must not land on a rendered id it is a prefix of)."""
+        return self.store(typ).get((history, name))
 
     def resolve_any_xref(
         self,

@@ -20,19 +20,21 @@ cost time and leave an unused image behind, which the tests look for.
 Only where it is safe and worth it: PNG output (SVG is drawn in
 milliseconds, and is rewritten for its page as it is drawn), a serial build
 (``-j`` already spreads the writing over processes, and a forked writer must
-not wait on a thread it does not have), and a machine with a core to spare.
+not wait on a thread it does not have: the pool is never made there), and a
+machine with a core to spare.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
+from docutils import nodes
 from sphinx.ext.graphviz import render_dot
+from sphinx.util.nodes import make_refnode
 
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.source.parallel import usable_cores
@@ -74,7 +76,6 @@ class Drawing:
     pending: dict[str, Future[Any]] = field(default_factory=dict)
     codes: dict[CodeKey, str] = field(default_factory=dict)  # made ahead, for the visitors
     pool: ThreadPoolExecutor | None = None
-    pid: int = 0  # the process whose threads draw
 
     def dot(self, graph: Graph, name: str, direction: str, urls: dict[str, str]) -> str:
         """:func:`dot_code`, taken from the drawing ahead when it made the same."""
@@ -109,7 +110,6 @@ def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
     # render_dot reads only ``.builder`` of the translator it is given
     stand_in = cast("HTML5Translator", SimpleNamespace(builder=builder))
     drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
-    drawing.pid = os.getpid()
     for graph in graphs:
         urls = _links(domain, builder, graph)
         code = dot_code(graph.graph, graph.name, graph.direction, urls)
@@ -127,16 +127,15 @@ def wait_for(domain: ClicheDomain, code: str) -> None:
     Its outcome does not matter here: a picture that failed is drawn again by
     the visitor, which reports the failure as ``sphinx.ext.graphviz`` does.
     """
-    drawing = domain.drawing
-    future = drawing.pending.pop(code, None)
-    if future is not None and drawing.pid == os.getpid():
+    future = domain.drawing.pending.pop(code, None)
+    if future is not None:
         future.exception()
 
 
 def finish(app: Sphinx, exception: BaseException | None) -> None:
     """``build-finished``: no thread outlives the build."""
     drawing = cast("ClicheDomain", app.env.get_domain("cliche")).drawing
-    if drawing.pool is not None and drawing.pid == os.getpid():
+    if drawing.pool is not None:
         drawing.pool.shutdown(wait=True, cancel_futures=True)
     drawing.pool, drawing.pending, drawing.codes = None, {}, {}
 
@@ -152,19 +151,23 @@ def _spare_workers(app: Sphinx) -> int:
 
 
 def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str, str]:
-    """Each box's link as the visitor will find it, resolved as the domain resolves
-    the graph's references (``resolve_xref``, ``make_refnode``)."""
+    """Each box's link as the visitor will find it: the graph's references are the
+    history's own links, resolved by the domain with ``make_refnode``."""
     urls = {}
     for revision in sorted({box.link_target for box in graph.graph.boxes}):
-        target = domain.resolve_target(f"{graph.name}:{revision}", "rev", exact=True)
+        target = domain.own_target(graph.name, "rev", revision)
         if target is None:
             continue
-        if target.docname == graph.docname:
-            urls[revision] = "#" + target.anchor
-        else:
-            uri = builder.get_relative_uri(graph.docname, target.docname)
-            urls[revision] = f"{uri}#{target.anchor}"
+        label = nodes.Text(revision)
+        reference = make_refnode(builder, graph.docname, target.docname, target.anchor, label)
+        urls[revision] = link_url(reference, page="")
     return urls
+
+
+def link_url(reference: nodes.reference, page: str) -> str:
+    """A resolved reference as a link in a graph; a same-page anchor is prefixed
+    with ``page`` (an SVG's links are read relative to the image file)."""
+    return str(reference.get("refuri") or f"{page}#{reference['refid']}")
 
 
 def register(app: Sphinx) -> None:

@@ -26,7 +26,7 @@ from sphinx.util import logging
 
 from sphinxcontrib_cliche.render.graph import Graph
 from sphinxcontrib_cliche.sphinx.doctree import quiet_ref
-from sphinxcontrib_cliche.sphinx.drawing import dot_code, wait_for
+from sphinxcontrib_cliche.sphinx.drawing import dot_code, link_url, wait_for
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -97,14 +97,8 @@ def _urls(self: HTML5Translator, node: cliche_graph) -> dict[str, str]:
     the image file."""
     svg = self.config.graphviz_output_format.upper() == "SVG"
     current = (self.builder.current_docname + self.builder.out_suffix).rsplit("/", 1)[-1]
-    urls = {}
-    for reference in node.findall(nodes.reference):
-        revision = reference.astext()
-        if reference.get("refuri"):
-            urls[revision] = reference["refuri"]
-        elif reference.get("refid"):
-            urls[revision] = (current if svg else "") + "#" + reference["refid"]
-    return urls
+    page = current if svg else ""
+    return {ref.astext(): link_url(ref, page) for ref in node.findall(nodes.reference)}
 
 
 def _dot(node: cliche_graph, urls: dict[str, str] | None = None) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -110,7 +109,7 @@ class RenderRevisions(SphinxPostTransform):
             display_path=display_path(cached.locations),
             operation_link=operation_linker(self.config) if shown.operations else None,
             downgrade=shown.downgrade,
-            resolves=partial(domain.renders, shown.name),
+            resolves=lambda typ, name: domain.own_target(shown.name, typ, name) is not None,
             label_owners=history.label_owners,
         )
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
