@@ -59,6 +59,7 @@ FUNCTIONS = (
     "check_histories",
     "draw_ahead",
     "finish",
+    "release_written",
     "warn_missing_revision",
     "html_visit",
     "latex_visit",

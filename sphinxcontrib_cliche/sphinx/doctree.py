@@ -30,8 +30,9 @@ DocParser = Callable[[str], list[nodes.Node]]
 OperationLink = Callable[[Operation, str], nodes.Node]
 #: The SQL of a revision (``:sql:``), or an error message to show instead.
 SqlRenderer = Callable[[Node], "tuple[str | None, str | None]"]
-#: Whether the history's own link to a revision (``"rev"``) or table will resolve.
-LinkCheck = Callable[[str, str], bool]
+#: The history's own link to a revision (``"rev"``) or table, around a label:
+#: the finished reference, or the label alone where the link leads nowhere.
+OwnLink = Callable[[str, str, nodes.Node], nodes.Node]
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ class RenderOptions:
     operation_link: OperationLink | None = None  # None: operations are not listed
     downgrade: bool = False
     sql: SqlRenderer | None = None
-    #: Known once every document is read: a link that will not resolve is then
-    #: made as the text it would stay (``None``: the resolver decides).
-    resolves: LinkCheck | None = None
+    #: Known once every document is read: the history's own links are then made
+    #: finished (``None``: pending, for Sphinx's resolver).
+    own_link: OwnLink | None = None
     #: The revision carrying each branch label: ``depends_on`` may name a label.
     label_owners: Mapping[str, str] = field(default_factory=dict)
 
@@ -93,8 +94,12 @@ def anchor(history: str, revision: str) -> str:
     return f"cliche-{_UNSAFE_ID_CHARS.sub('-', history)}-{_UNSAFE_ID_CHARS.sub('-', revision)}"
 
 
+#: The class of the container holding a history's revisions.
+HISTORY_CLASS = "cliche-history"
+
+
 def history_nodes(shown: Sequence[Node], options: RenderOptions) -> list[nodes.Node]:
-    container = nodes.container(classes=["cliche-history"])
+    container = nodes.container(classes=[HISTORY_CLASS])
     for node in shown:
         container.extend(revision_nodes(node, options))
     return [container]
@@ -221,12 +226,13 @@ def _table_ref(table: str, options: RenderOptions) -> nodes.Node:
 
 
 def _own_link(reftype: str, name: str, label: nodes.Node, options: RenderOptions) -> nodes.Node:
-    """A link of the history to one of its revisions or tables, or, when it is
-    known not to resolve, the text the resolver would leave (a parent outside
-    the ``:range:``, a table no ``cliche-tables`` lists): no reference for
-    Sphinx to carry and resolve in vain."""
-    if options.resolves is not None and not options.resolves(reftype, name):
-        return label
+    """A link of the history to one of its revisions or tables.  At write time
+    it is made finished, or as the text the resolver would leave (a parent
+    outside the ``:range:``, a table no ``cliche-tables`` lists): tens of
+    thousands of them on a large history, and none for Sphinx's resolver to
+    carry, copy and replace."""
+    if options.own_link is not None:
+        return options.own_link(reftype, name, label)
     return quiet_ref(reftype, options.name, name, label)
 
 

@@ -207,9 +207,8 @@ class ClicheDomain(Domain):
     ) -> nodes.reference | None:
         if node.get("cliche-quiet"):
             history, _, name = target.rpartition(":")
-            obj = self.own_target(history, typ, name)
-        else:
-            obj = self.resolve_target(target, typ)
+            return self.own_reference(builder, fromdocname, history, typ, name, contnode)
+        obj = self.resolve_target(target, typ)
         if obj is None:
             return None  # reported by warn_missing_revision
         return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
@@ -224,6 +223,22 @@ class ClicheDomain(Domain):
         table of that history, or nowhere (a parent outside the rendered range
         must not land on a rendered id it is a prefix of)."""
         return self.store(typ).get((history, name))
+
+    def own_reference(
+        self,
+        builder: Builder,
+        fromdocname: str,
+        history: str,
+        typ: str,
+        name: str,
+        contnode: nodes.Node,
+    ) -> nodes.reference | None:
+        """The history's own link to ``name`` from ``fromdocname``, made as the
+        resolver makes it, or ``None`` where it leads nowhere (:meth:`own_target`)."""
+        obj = self.own_target(history, typ, name)
+        if obj is None:
+            return None
+        return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
 
     def resolve_any_xref(
         self,

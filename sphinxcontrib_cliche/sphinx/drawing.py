@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.ext.graphviz import render_dot
-from sphinx.util.nodes import make_refnode
 
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.source.parallel import usable_cores
@@ -152,15 +151,13 @@ def _spare_workers(app: Sphinx) -> int:
 
 def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str, str]:
     """Each box's link as the visitor will find it: the graph's references are the
-    history's own links, resolved by the domain with ``make_refnode``."""
+    history's own links, made by the domain."""
     urls = {}
     for revision in sorted({box.link_target for box in graph.graph.boxes}):
-        target = domain.own_target(graph.name, "rev", revision)
-        if target is None:
-            continue
         label = nodes.Text(revision)
-        reference = make_refnode(builder, graph.docname, target.docname, target.anchor, label)
-        urls[revision] = link_url(reference, page="")
+        reference = domain.own_reference(builder, graph.docname, graph.name, "rev", revision, label)
+        if reference is not None:
+            urls[revision] = link_url(reference, page="")
     return urls
 
 

@@ -25,6 +25,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from sphinxcontrib_cliche.render.graph import Graph
+from sphinxcontrib_cliche.sphinx.compat import builder_of
 from sphinxcontrib_cliche.sphinx.doctree import quiet_ref
 from sphinxcontrib_cliche.sphinx.drawing import dot_code, link_url, wait_for
 
@@ -71,7 +72,7 @@ class GraphAsText(SphinxPostTransform):
     default_priority = 20
 
     def run(self, **kwargs: Any) -> None:
-        pictures = _builder_format(self) in PICTURE_FORMATS
+        pictures = builder_of(self).format in PICTURE_FORMATS
         if pictures and shutil.which(self.config.graphviz_dot):
             return  # before looking for graphs: a page of 500 revisions is 40,000 nodes
         for graph in list(self.document.findall(cliche_graph)):
@@ -80,15 +81,6 @@ class GraphAsText(SphinxPostTransform):
             drawing = graph["drawing"]
             block = nodes.literal_block(drawing, drawing, classes=["cliche-graph-text"])
             graph.replace_self(block)
-
-
-def _builder_format(transform: SphinxPostTransform) -> str:
-    """The current builder's format without ``transform.app`` (deprecated in Sphinx 9):
-    newer Sphinx keeps the builder class on the environment, 7.4 only on the app."""
-    builder_cls = getattr(transform.env, "_builder_cls", None)
-    if builder_cls is not None:
-        return str(builder_cls.format)
-    return str(transform.app.builder.format)
 
 
 def _urls(self: HTML5Translator, node: cliche_graph) -> dict[str, str]:
