@@ -15,7 +15,9 @@ ends; Sphinx's own output goes to stderr with ``-q``.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import pkgutil
 import sys
 import time
 from collections.abc import Callable
@@ -26,20 +28,14 @@ from sphinx.domains import Domain
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from sphinxcontrib_cliche.sphinx import (
-    config,
-    directives,
-    domain,
-    drawing,
-    extension,
-    gate,
-    graph,
-    pages,
-    revisions,
-)
+import sphinxcontrib_cliche.sphinx as face
 
-#: Modules whose classes and event handlers are the extension's entry points.
-MODULES = (config, directives, domain, drawing, extension, gate, graph, pages, revisions)
+#: Every module of the extension's Sphinx face: their classes and event handlers
+#: are its entry points.
+MODULES = tuple(
+    importlib.import_module(f"{face.__name__}.{module.name}")
+    for module in pkgutil.iter_modules(face.__path__)
+)
 #: Methods through which Sphinx calls into a directive, transform or domain.
 METHODS = (
     "run",

@@ -81,11 +81,18 @@ def collector_paused(*, promote: bool = True) -> Iterator[None]:
     again: on 10,000 revisions it took a third of the time.  Nothing built
     here forms reference cycles that need collecting early.
 
-    ``promote=False`` leaves the new objects young, for what soon becomes
-    cyclic garbage (a page's doctree once written): in the oldest generation
-    it would wait for a full collection that its own count never triggers.
+    Promoting first collects the young generations, so that only what is
+    alive is promoted: young garbage of others (a page's templates, in a
+    Sphinx build) would otherwise wait in the oldest generation too.
+
+    ``promote=False`` leaves the new objects young, for what may soon become
+    cyclic garbage (a page's doctree once written, unless it is taken apart):
+    in the oldest generation it would wait for a full collection that its own
+    count never triggers.
     """
     enabled = gc.isenabled()
+    if enabled and promote:
+        gc.collect(1)
     gc.disable()
     try:
         yield

@@ -35,6 +35,7 @@ def test_the_share_clock_wraps_every_entry_point_of_the_extension() -> None:
         "sphinxcontrib_cliche.sphinx.extension.warn_missing_revision",
         "sphinxcontrib_cliche.sphinx.graph.html_visit",
         "sphinxcontrib_cliche.sphinx.drawing.draw_ahead",
+        "sphinxcontrib_cliche.sphinx.freeing.release_written",
         "ClicheDomain.get_objects",
     } <= wrapped
 

@@ -20,6 +20,7 @@ from sphinx import addnodes
 
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
+from sphinxcontrib_cliche.sphinx.graph import cliche_graph
 from sphinxcontrib_cliche.sphinx.revisions import cliche_revisions
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
@@ -334,19 +335,24 @@ def test_own_links_lead_to_that_revision_or_nowhere(
 def test_written_revisions_are_freed_without_the_cycle_collector(
     make_app: Callable[..., Any], tmp_path: Path, buildername: str
 ) -> None:
-    """Every other ``html-page-context`` handler sees the revisions whole; then,
-    the page written, reference counting frees them: a large history's pages
-    do not wait for full cycle collections."""
+    """Every other ``html-page-context`` handler sees the revisions and graphs
+    whole; then, the page written, reference counting frees them: a large
+    history's pages do not wait for full cycle collections."""
     seen: list[str] = []
     refs: list[weakref.ref[Any]] = []
 
     def look(app: Any, pagename: str, template: str, context: Any, doctree: Any) -> None:
-        for desc in doctree.findall(addnodes.desc) if doctree is not None else ():
+        if doctree is None:
+            return
+        for desc in doctree.findall(addnodes.desc):
             seen.append(desc[0]["ids"][0])
             refs.append(weakref.ref(desc))
+        for graph in doctree.findall(cliche_graph):
+            seen.append(f"graph of {len(graph.children)} links")
+            refs.extend(weakref.ref(link) for link in graph.children)
 
     srcdir = tmp_path / "src"
-    shutil.copytree(ROOTS / "test-history", srcdir)
+    shutil.copytree(ROOTS / "test-graph", srcdir)
     overrides = {**SHOW_TYPES, "cliche_config": str(MIGRATIONS / "alembic.ini")}
     app = make_app(buildername, srcdir=srcdir, confoverrides=overrides)
     app.connect("html-page-context", look)
@@ -354,10 +360,12 @@ def test_written_revisions_are_freed_without_the_cycle_collector(
     gc.disable()  # whatever is freed now is freed by reference counting
     try:
         app.build()
+        alive = [ref() for ref in refs if ref() is not None]
     finally:
         gc.enable()
-    assert seen == [f"cliche-migrations-{revision}" for revision in SEED_ORDER]
-    assert [ref() for ref in refs] == [None] * len(SEED_ORDER)
+    revisions = [f"cliche-migrations-{revision}" for revision in SEED_ORDER]
+    assert seen == [*revisions, "graph of 5 links", "graph of 5 links"]
+    assert alive == []
     page = "index.xhtml" if buildername == "epub" else "index.html"
     assert list(revision_blocks(soup(app, page))) == SEED_ORDER
 

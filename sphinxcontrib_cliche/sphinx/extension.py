@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
-from sphinxcontrib_cliche.sphinx import config, drawing, gate, graph, pages, revisions
+from sphinxcontrib_cliche.sphinx import config, drawing, freeing, gate, graph, pages, revisions
 from sphinxcontrib_cliche.sphinx.directives import (
     GraphDirective,
     HistoryDirective,
@@ -42,6 +42,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     graph.register(app)
     revisions.register(app)
     drawing.register(app)
+    freeing.register(app)
     app.add_css_file("cliche.css")
     app.connect("config-inited", _add_static)
     app.connect("builder-inited", pages.write_pages)

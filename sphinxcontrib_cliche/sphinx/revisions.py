@@ -17,7 +17,7 @@ warns at the directive's line.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -32,13 +32,13 @@ from sphinxcontrib_cliche.loading import collector_paused
 from sphinxcontrib_cliche.render.operations import reference_target
 from sphinxcontrib_cliche.sphinx.compat import builder_of
 from sphinxcontrib_cliche.sphinx.doctree import (
-    HISTORY_CLASS,
     OperationLink,
     OwnLink,
     RenderOptions,
     history_nodes,
     index_node,
 )
+from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, take_apart
 from sphinxcontrib_cliche.sphinx.store import find_cached, report_of
 
 if TYPE_CHECKING:
@@ -87,12 +87,14 @@ class RenderRevisions(SphinxPostTransform):
     default_priority = 1
 
     def run(self, **kwargs: Any) -> None:
-        # A page of 500 revisions is some 40,000 new nodes; in a build whose heap
-        # holds a large environment, the collections they trigger cost five times
-        # the building itself.
-        with collector_paused(promote=False):
+        # A page of 500 revisions is some 40,000 new nodes (200,000 objects): left
+        # to the collector, they would be scanned as they age and then trigger
+        # full collections of the whole heap.  Where the page is freed once
+        # written (:mod:`.freeing`), they skip the collector altogether.
+        with collector_paused(promote=freed_when_written(builder_of(self))):
             for node in list(self.document.findall(cliche_revisions)):
                 node.replace_self(self._render(node))
+                take_apart(node)  # its index entries are made again with the revisions
 
     def _render(self, node: cliche_revisions) -> list[nodes.Node]:
         shown: Shown = node["shown"]
@@ -170,57 +172,6 @@ def display_path(locations: Locations) -> Callable[[str], str]:
     return display
 
 
-def release_written(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: nodes.document | None,
-) -> None:
-    """Take apart the revisions' nodes once their page's HTML is made.
-
-    A page of 500 revisions is some 200,000 objects, and docutils nodes point
-    at their parents, so a written page is freed only by a full cycle
-    collection, which walks the whole heap and then the page: about a second
-    for every two pages at 10,000 revisions.  Emptying the history's container
-    lets reference counting free them at once.  This runs last among the
-    handlers of ``html-page-context``, the final event to see the doctree;
-    Sphinx drops the doctree right after.
-    """
-    if doctree is None:
-        return
-    for container in _histories(doctree):
-        _take_apart(container)
-
-
-def _histories(doctree: nodes.Node) -> Iterator[nodes.container]:
-    """The history containers of a doctree, without walking into objects'
-    descriptions (the revisions themselves): a history never sits inside one."""
-    stack = [doctree]
-    while stack:
-        for child in stack.pop().children:
-            if isinstance(child, nodes.container) and HISTORY_CLASS in child["classes"]:
-                yield child
-            elif isinstance(child, nodes.Element) and not isinstance(child, addnodes.desc):
-                stack.append(child)
-
-
-def _take_apart(container: nodes.Element) -> None:
-    """Unlink every node under ``container`` from its children and its parent:
-    nothing below it is then in a reference cycle, and a node the resolver
-    replaced (still pointing at its old parent) holds up no branch of it."""
-    stack: list[nodes.Node] = list(container.children)
-    container.children = []
-    while stack:
-        node = stack.pop()
-        node.parent = None
-        if isinstance(node, nodes.Element) and node.children:
-            stack.extend(node.children)
-            node.children = []
-
-
 def register(app: Sphinx) -> None:
     app.add_node(cliche_revisions)
     app.add_post_transform(RenderRevisions)
-    # last: every other handler has seen the page whole
-    app.connect("html-page-context", release_written, priority=1000)
