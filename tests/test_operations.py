@@ -17,6 +17,7 @@ from sphinxcontrib_cliche.cli.main import main
 from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.render.operations import describe, reference_target
 from sphinxcontrib_cliche.source.operations import extract
+from sphinxcontrib_cliche.sphinx.revisions import RenderRevisions
 
 DATA = Path(__file__).parent / "data"
 ROOTS = Path(__file__).parent / "roots"
@@ -250,3 +251,38 @@ def test_sql_failure_is_a_warning_not_a_broken_build(ops_app: Any) -> None:
     app = ops_app(".. cliche-history::\n   :sql: nosuchdialect\n")
     assert "[cliche.sql]" in _warnings(app)
     assert len(_page(app).select("dl.cliche-revision")) == 5
+
+
+@pytest.mark.sphinx
+@pytest.mark.parametrize("intersphinx", [False, True])
+def test_html_revisions_made_after_sphinx_post_transforms_are_the_same(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, intersphinx: bool
+) -> None:
+    """For HTML the revisions are made after Sphinx's own post-transforms, which
+    would only walk them; the page is byte for byte the page made before them."""
+    inventory = tmp_path / "alembic-objects.inv"
+    _write_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
+    index = "History\n=======\n\n.. cliche-history::\n   :downgrade:\n\n.. cliche-tables::\n"
+
+    def page(name: str) -> str:
+        settings: dict[str, Any] = {"cliche_config": str(MIGRATIONS / "alembic.ini")}
+        if intersphinx:  # made anew: intersphinx rewrites its mapping in place
+            settings["extensions"] = ["sphinx.ext.intersphinx", "sphinxcontrib_cliche"]
+            settings["intersphinx_mapping"] = {
+                "alembic": ("https://alembic.example/", str(inventory))
+            }
+        srcdir = tmp_path / name
+        srcdir.mkdir()
+        (srcdir / "conf.py").write_text('project = "ops"\nextensions = ["sphinxcontrib_cliche"]\n')
+        (srcdir / "index.rst").write_text(index)
+        app = make_app("html", srcdir=srcdir, confoverrides=settings)
+        app.build()
+        assert _warnings(app) == ""
+        return (Path(app.outdir) / "index.html").read_text()
+
+    late = page("late")
+    monkeypatch.setattr(RenderRevisions, "is_supported", lambda self: not self.late)
+    assert page("early") == late
+    operations = BeautifulSoup(late, "html.parser").select("li.cliche-operation a:has(.cliche-op)")
+    host = "alembic.example" if intersphinx else "alembic.sqlalchemy.org"
+    assert len(operations) > 3 and all(host in link["href"] for link in operations)

@@ -49,6 +49,9 @@ class RenderOptions:
     own_link: OwnLink | None = None
     #: The revision carrying each branch label: ``depends_on`` may name a label.
     label_owners: Mapping[str, str] = field(default_factory=dict)
+    #: Made after Sphinx's post-transforms: signatures carry the domain's class,
+    #: as ``PropagateDescDomain`` would give them.
+    domain_class: bool = False
 
 
 def table_anchor(history: str, table: str) -> str:
@@ -118,6 +121,8 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     )
     # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
     signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
+    if options.domain_class:
+        signature["classes"].append(desc["domain"])
     signature += addnodes.desc_name(node.revision, node.revision)
     if _marks_of(node):
         signature += nodes.Text(" ")

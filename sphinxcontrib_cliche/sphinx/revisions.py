@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.errors import NoUri
-from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
 from sphinx.util import logging
 
 from sphinxcontrib_cliche.loading import collector_paused
@@ -81,10 +81,16 @@ def placeholder(shown: Shown, nodes_shown: Sequence[Node]) -> cliche_revisions:
 
 
 class RenderRevisions(SphinxPostTransform):
-    """Replace each placeholder with the revisions' nodes."""
+    """Replace each placeholder with the revisions' nodes, first of the
+    post-transforms: theirs may concern the revisions (LaTeX's URL footnotes)."""
 
-    # first: the nodes made here hold references for ReferencesResolver (10)
+    # before ReferencesResolver (10): operations may link through intersphinx
     default_priority = 1
+    #: After Sphinx's own post-transforms (:class:`RenderRevisionsForHTML`).
+    late = False
+
+    def is_supported(self) -> bool:
+        return (builder_of(self).format == "html") == self.late
 
     def run(self, **kwargs: Any) -> None:
         # A page of 500 revisions is some 40,000 new nodes (200,000 objects): left
@@ -92,9 +98,12 @@ class RenderRevisions(SphinxPostTransform):
         # full collections of the whole heap.  Where the page is freed once
         # written (:mod:`.freeing`), they skip the collector altogether.
         with collector_paused(promote=freed_when_written(builder_of(self))):
-            for node in list(self.document.findall(cliche_revisions)):
+            placeholders = list(self.document.findall(cliche_revisions))
+            for node in placeholders:
                 node.replace_self(self._render(node))
                 take_apart(node)  # its index entries are made again with the revisions
+        if self.late and placeholders and links_through_intersphinx(self.config):
+            ReferencesResolver(self.document).apply()
 
     def _render(self, node: cliche_revisions) -> list[nodes.Node]:
         shown: Shown = node["shown"]
@@ -116,6 +125,7 @@ class RenderRevisions(SphinxPostTransform):
             operation_link=operation_linker(self.config) if shown.operations else None,
             downgrade=shown.downgrade,
             own_link=self._own_linker(domain, shown.name),
+            domain_class=self.late,
             label_owners=history.label_owners,
         )
         return history_nodes([history.get(revision) for revision in shown.revisions], options)
@@ -143,11 +153,31 @@ class RenderRevisions(SphinxPostTransform):
         return [nodes.paragraph(text, text, classes=["cliche-stale"])]
 
 
+class RenderRevisionsForHTML(RenderRevisions):
+    """For HTML, the revisions are made after Sphinx's own post-transforms.
+
+    Those have nothing to do in the revisions (no images, code blocks, aliases
+    or ``only`` nodes), yet each would walk a page's 40,000 nodes: some 8 s
+    of a 10,000-revision build.  What two of them would do is done here: the
+    signatures carry their domain's class (``PropagateDescDomain``), and
+    operation links through intersphinx go to Sphinx's resolver.  The history's
+    own links are made finished anyway.
+    """
+
+    # after Sphinx's own; the last of them, TrimDoctestFlagsTransform, is 401
+    default_priority = 450
+    late = True
+
+
+def links_through_intersphinx(config: Config) -> bool:
+    mapping = getattr(config, "intersphinx_mapping", None) or {}
+    return "alembic" in mapping
+
+
 def operation_linker(config: Config) -> OperationLink:
     """Operation names link to Alembic's Operation Reference: through intersphinx
     when the project maps ``alembic``, else by URL (``cliche_alembic_docs_url``)."""
-    mapping = getattr(config, "intersphinx_mapping", None) or {}
-    intersphinx = "alembic" in mapping
+    intersphinx = links_through_intersphinx(config)
     base_url = config.cliche_alembic_docs_url
 
     def link(operation: Operation, text: str) -> nodes.Node:
@@ -175,3 +205,4 @@ def display_path(locations: Locations) -> Callable[[str], str]:
 def register(app: Sphinx) -> None:
     app.add_node(cliche_revisions)
     app.add_post_transform(RenderRevisions)
+    app.add_post_transform(RenderRevisionsForHTML)
