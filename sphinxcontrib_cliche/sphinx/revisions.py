@@ -102,8 +102,9 @@ class RenderRevisions(SphinxPostTransform):
             for node in placeholders:
                 node.replace_self(self._render(node))
                 take_apart(node)  # its index entries are made again with the revisions
-        if self.late and placeholders and links_through_intersphinx(self.config):
-            ReferencesResolver(self.document).apply()
+        operations = any(node["shown"].operations for node in placeholders)
+        if self.late and operations and links_through_intersphinx(self.config):
+            ReferencesResolver(self.document).apply()  # their names, left pending
 
     def _render(self, node: cliche_revisions) -> list[nodes.Node]:
         shown: Shown = node["shown"]
