@@ -11,6 +11,8 @@ depend on ``PYTHONHASHSEED``; what leaves :class:`History` is plain data.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -73,16 +75,24 @@ class Node:
     @property
     def marks(self) -> tuple[str, ...]:
         """The structural roles of this revision, in a fixed order."""
-        return tuple(
-            name
-            for name, flag in (
-                ("head", self.is_head),
-                ("base", self.is_base),
-                ("branchpoint", self.is_branchpoint),
-                ("mergepoint", self.is_mergepoint),
-            )
-            if flag
-        )
+        return _marks(self.record.parents, self.children)
+
+
+def _marks(parents: tuple[str, ...], children: tuple[str, ...]) -> tuple[str, ...]:
+    """A revision's roles from its parents and children: one of a few tuples
+    (each revision's page and fingerprint ask for them, 10,000s of times)."""
+    return _MARKS[(not children, not parents, len(children) > 1, len(parents) > 1)]
+
+
+#: Every combination of ``(head, base, branchpoint, mergepoint)`` and its marks.
+_MARKS: dict[tuple[bool, ...], tuple[str, ...]] = {
+    flags: tuple(
+        name
+        for name, flag in zip(("head", "base", "branchpoint", "mergepoint"), flags, strict=True)
+        if flag
+    )
+    for flags in itertools.product((False, True), repeat=4)
+}
 
 
 class History:
@@ -103,6 +113,7 @@ class History:
         usable, findings = repair(records)
         self._usable = usable
         self._alembic: RevisionMap | None = None  # built on demand, for ranges and prefixes
+        self._digests: dict[str, bytes] = {}  # made on demand, see digest()
         graph = RevisionGraph(usable)
         self._revisions = graph.revisions
         self._nodes = {node.revision: node for node in _nodes(graph, usable)}
@@ -141,6 +152,23 @@ class History:
     @property
     def mergepoints(self) -> tuple[str, ...]:
         return tuple(r for r in self.order if self._nodes[r].is_mergepoint)
+
+    def digest(self, revision: str) -> bytes:
+        """A digest of everything known of ``revision`` (its record, children,
+        branch names and marks), stable across processes.
+
+        What a rendering of the revision is made from: pages compare digests to
+        tell whether they must be made again.  Made once per revision, as a
+        history split into pages asks for each revision twice (its page and the
+        overview), and the build's gate again.
+        """
+        found = self._digests.get(revision)
+        if found is None:
+            node = self._nodes[revision]
+            facts = (node.record, node.children, node.branch_names, node.marks)
+            found = hashlib.blake2b(repr(facts).encode(), digest_size=16).digest()
+            self._digests[revision] = found
+        return found
 
     def get(self, revision: str) -> Node:
         """The node of an exact revision id (``KeyError`` if there is none)."""

@@ -179,7 +179,7 @@ class HistorySourceDirective(SphinxDirective):
             policy,
             selection,
             loaded.generation,
-            fingerprint(selected, selection),
+            fingerprint(loaded.report.history, selected, selection),
         )
         loaded.domain.note_usage(usage)
 

@@ -79,9 +79,9 @@ def _fingerprint(history: History, usage: Usage) -> str:
     """What the usage's directive would show now, as :meth:`.directives.HistorySourceDirective.use`
     fingerprinted it."""
     try:
-        return fingerprint(select(history, usage.selection), usage.selection)
+        return fingerprint(history, select(history, usage.selection), usage.selection)
     except ClicheError:
-        return fingerprint(None, usage.selection)
+        return fingerprint(history, None, usage.selection)
 
 
 def check_histories(app: Sphinx, env: BuildEnvironment) -> None:

@@ -79,15 +79,15 @@ def page_bounds(total: int, per_page: int, page: int) -> tuple[int, int]:
     return (page - 1) * per_page + 1, min(page * per_page, total)
 
 
-def fingerprint(selected: Selected | None, selection: Selection) -> str:
+def fingerprint(history: History, selected: Selected | None, selection: Selection) -> str:
     """What a directive rendered, hashed: every fact of each shown revision and
-    its place in the graph and, for a history split into pages, the number of
-    pages (the links between them). ``None`` (the selection failed): ``""``."""
+    its place in the graph (:meth:`.History.digest`) and, for a history split
+    into pages, the number of pages (the links between them).  ``None`` (the
+    selection failed): ``""``."""
     if selected is None:
         return ""
     extra = () if selection.per_page is None else page_count(selected.total, selection.per_page)
     digest = hashlib.blake2b(repr(extra).encode(), digest_size=16)
     for node in selected.nodes:
-        facts = (node.record, node.children, node.branch_names, node.marks)
-        digest.update(repr(facts).encode())
+        digest.update(history.digest(node.revision))
     return digest.hexdigest()
