@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -318,8 +319,17 @@ class DotRuns:
         return sum(name.startswith("cliche-dot") for name in self.threads)
 
 
-def _paged_build(make_app: Any, tmp_path: Path, name: str, buildername: str, **kwargs: Any) -> Any:
-    """A branchy history of 14 revisions on pages of 4, each page with its graph."""
+def _paged_build(
+    make_app: Any,
+    tmp_path: Path,
+    name: str,
+    buildername: str,
+    more: str = "",
+    prepare: Callable[[Any], None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A branchy history of 14 revisions on pages of 4, each page with its graph;
+    ``more`` ends the index, ``prepare`` sees the application before it builds."""
     history = tmp_path / "history"
     if not history.exists():
         generate(5, Shape(revisions=14, branch=0.3, merge=0.3)).write(history)
@@ -327,13 +337,15 @@ def _paged_build(make_app: Any, tmp_path: Path, name: str, buildername: str, **k
     shutil.copytree(ROOTS / "test-pages", srcdir)
     index = srcdir / "index.rst"
     index.write_text(index.read_text().replace(":per-page: 3", ":per-page: 4"))
-    index.write_text(index.read_text().split("The oldest")[0])
+    index.write_text(index.read_text().split("The oldest")[0] + more)
     overrides = {
         "cliche_config": str(history),
         "graphviz_output_format": "png",
         "show_warning_types": True,
     }
     app = make_app(buildername, srcdir=srcdir, confoverrides=overrides, **kwargs)
+    if prepare is not None:
+        prepare(app)
     app.build()
     assert _warnings(app) == ""
     return app
@@ -372,7 +384,9 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
     assert len(shown) == 5  # the overview and four pages
     assert drawn == shown, "a picture drawn ahead with links the page does not have"
     assert runs.ahead() == len(runs.threads) == 5
-    assert len(made) == 5  # the visitors took the DOT made ahead
+    # the visitors took the DOT made ahead; the overview's was made twice: its
+    # links foretold when it was read, then checked once every page was read
+    assert len(made) == 6
     assert app.env.get_domain("cliche").drawing.pool is None  # shut down with the build
 
     monkeypatch.setattr(drawing, "usable_cores", lambda: 1)  # no core to spare: drawn as written
@@ -400,3 +414,52 @@ def test_graphs_are_not_drawn_ahead_where_it_is_not_safe(
     single = _paged_build(make_app, tmp_path, "single", "singlehtml")
     assert runs.ahead() == 0 and len(runs.threads) == 5
     assert _pictures(single)[0] == _pictures(single)[1]
+
+
+@needs_dot
+@pytest.mark.sphinx
+def test_a_paged_overview_is_drawn_while_its_pages_are_read(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its links lead to pages known before they are read: its picture (the
+    first one the writer needs) is started at once, and is the one shown."""
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 2)
+    runs = DotRuns(monkeypatch)
+    started: list[str] = []
+
+    def note(app: Any, env: Any) -> list[str]:
+        started.extend(env.get_domain("cliche").drawing.pending)
+        return []
+
+    def prepare(app: Any) -> None:
+        app.connect("env-updated", note, priority=0)  # before the drawing ahead
+
+    app = _paged_build(make_app, tmp_path, "early", "html", prepare=prepare)
+    assert len(started) == 1 and 'URL="index-revisions/page-' in started[0]
+    shown, drawn = _pictures(app)
+    assert len(shown) == 5 and drawn == shown
+    assert runs.ahead() == len(runs.threads) == 5  # the overview was drawn once
+
+
+@needs_dot
+@pytest.mark.sphinx
+def test_an_overview_drawn_early_with_links_foretold_wrongly_is_drawn_again(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document whose name sorts first renders the same revisions: the links lead
+    there, not to the pages.  The picture is drawn again, and the one drawn for
+    nothing is removed."""
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 2)
+    runs = DotRuns(monkeypatch)
+    more = "\n.. toctree::\n\n   all\n"
+
+    def prepare(app: Any) -> None:
+        (Path(app.srcdir) / "all.rst").write_text("All\n===\n\n.. cliche-history::\n")
+
+    app = _paged_build(make_app, tmp_path, "elsewhere", "html", more=more, prepare=prepare)
+    shown, drawn = _pictures(app)
+    assert drawn == shown and len(shown) == 5
+    assert runs.ahead() == 6  # the overview's first picture was drawn for nothing
+    overview = BeautifulSoup((Path(app.outdir) / "index.html").read_text(), "html.parser")
+    links = {area["href"] for area in overview.select("map area")}
+    assert links and all(href.startswith("all.html#") for href in links)

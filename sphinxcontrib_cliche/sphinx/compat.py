@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sphinx.application import Sphinx
     from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
     from sphinx.transforms import SphinxTransform
 
 
+def app_of(env: BuildEnvironment) -> Sphinx:
+    """The application building ``env``.  Sphinx 9 deprecates ``env.app`` (and
+    ``transform.app``) with no public replacement and reads the environment's
+    ``_app`` in its own code, as this does; 7.4 has only the former."""
+    app = getattr(env, "_app", None)
+    return app if app is not None else env.app
+
+
 def builder_of(transform: SphinxTransform) -> Builder:
-    """The builder a transform runs for.  Sphinx 9 deprecates ``transform.app``
-    with no public replacement and reads the builder from the environment's
-    application in its own transforms, as this does; 7.4 has only the former."""
-    app = getattr(transform.env, "_app", None)
-    return (app if app is not None else transform.app).builder
+    """The builder a transform runs for."""
+    return app_of(transform.env).builder

@@ -30,7 +30,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     table_nodes,
 )
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
-from sphinxcontrib_cliche.sphinx.drawing import GraphRead, note_graph
+from sphinxcontrib_cliche.sphinx.drawing import GraphRead, Targets, draw_early, note_graph
 from sphinxcontrib_cliche.sphinx.graph import graph_node
 from sphinxcontrib_cliche.sphinx.pages import (
     doc_link,
@@ -205,7 +205,11 @@ class HistorySourceDirective(SphinxDirective):
         self.use(loaded, selection, selected)
         return selected
 
-    def graph(self, history: History, shown: list[Node], name: str) -> nodes.Node:
+    def graph(
+        self, history: History, shown: list[Node], name: str, targets: Targets | None = None
+    ) -> nodes.Node:
+        """The graph of ``shown``; where its links are known already (``targets``),
+        its picture is started at once (:func:`.draw_early`)."""
         collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
         wanted = {node.revision for node in shown}
         newest_first = [node for node in history.nodes if node.revision in wanted]
@@ -213,7 +217,10 @@ class HistorySourceDirective(SphinxDirective):
         direction = self.options.get("direction", self.config.cliche_graph_direction)
         drawing = "\n".join(draw(newest_first))
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
-        note_graph(domain, GraphRead(self.env.docname, graph, name, direction))
+        read = GraphRead(self.env.docname, graph, name, direction)
+        note_graph(domain, read)
+        if targets is not None:
+            draw_early(self.env, read, targets)
         return graph_node(graph, name, direction, drawing)
 
     def _locations(self) -> Locations:
@@ -313,11 +320,31 @@ class HistoryDirective(HistorySourceDirective):
             nodes.paragraph(summary, summary, classes=["cliche-pages-summary"])
         ]
         if self._wants_graph() and shown:
-            result.append(self.graph(loaded.report.history, shown, loaded.name))
+            places = self._places(loaded.name, shown, selection)
+            result.append(self.graph(loaded.report.history, shown, loaded.name, places.get))
         numbers = range(count, 0, -1) if selection.newest_first else range(1, count + 1)
         docnames = [page_docname(self.env.docname, number) for number in numbers]
         result.append(toctree_node(self.env.docname, docnames))
         return result
+
+    def _places(
+        self, name: str, shown: list[Node], selection: Selection
+    ) -> dict[str, RevisionObject]:
+        """Where the pages will put each revision of the overview (page 1 holds
+        the oldest): known before the pages are read.  Unindexed pages hold no
+        place to link to."""
+        assert selection.per_page is not None
+        if "no-index" in self.options:
+            return {}
+        oldest_first = shown[::-1] if selection.newest_first else shown
+        return {
+            node.revision: RevisionObject(
+                page_docname(self.env.docname, position // selection.per_page + 1),
+                anchor(name, node.revision),
+                node.record.message,
+            )
+            for position, node in enumerate(oldest_first)
+        }
 
     def _navigation(self, total: int, selection: Selection) -> nodes.Node:
         """The page's place among the ``total`` revisions' pages, with links to its

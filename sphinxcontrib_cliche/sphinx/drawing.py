@@ -22,30 +22,42 @@ milliseconds, and is rewritten for its page as it is drawn), a serial build
 (``-j`` already spreads the writing over processes, and a forked writer must
 not wait on a thread it does not have: the pool is never made there), and a
 machine with a core to spare.
+
+One picture is started sooner.  A history split into pages puts each
+revision on a page known before any page is read, so its overview's links
+are known as soon as the overview is read (:func:`draw_early`).  That picture
+is the largest of a build, and the first one its writer needs (an
+overview's name sorts before its pages'): it is drawn while the pages are
+read.  When reading ends, the links foretold are checked like any other:
+a picture whose links turn out otherwise is drawn again, and the one drawn
+for nothing is removed when the build ends.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.ext.graphviz import render_dot
+from sphinx.util.nodes import make_refnode
 
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.source.parallel import usable_cores
+from sphinxcontrib_cliche.sphinx.compat import app_of
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
-    from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
     from sphinx.writers.html5 import HTML5Translator
 
     from sphinxcontrib_cliche.render.graph import Graph
-    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
+    from sphinxcontrib_cliche.sphinx.domain import ClicheDomain, RevisionObject
 
 #: Builders whose links are ``get_relative_uri`` between the documents as read.
 BUILDERS = ("html", "dirhtml")
@@ -65,6 +77,8 @@ class GraphRead:
 
 #: What a graph's DOT is made of: the graph, its name, direction and links.
 CodeKey = tuple["Graph", str, str, tuple[tuple[str, str], ...]]
+#: Where the history's own link to a revision leads (``None``: nowhere).
+Targets = Callable[[str], "RevisionObject | None"]
 
 
 @dataclass
@@ -75,6 +89,9 @@ class Drawing:
     pending: dict[str, Future[Any]] = field(default_factory=dict)
     codes: dict[CodeKey, str] = field(default_factory=dict)  # made ahead, for the visitors
     pool: ThreadPoolExecutor | None = None
+    early: set[str] = field(default_factory=set)  # started while reading, links foretold
+    unused: dict[str, Future[Any]] = field(default_factory=dict)  # foretold wrongly
+    asked: set[str] = field(default_factory=set)  # the DOT of every picture a visitor drew
 
     def dot(self, graph: Graph, name: str, direction: str, urls: dict[str, str]) -> str:
         """:func:`dot_code`, taken from the drawing ahead when it made the same."""
@@ -97,27 +114,56 @@ def note_graph(domain: ClicheDomain, graph: GraphRead) -> None:
     domain.drawing.read.append(graph)
 
 
+def draw_early(env: BuildEnvironment, graph: GraphRead, targets: Targets) -> None:
+    """Start drawing ``graph`` as it is read, with the links ``targets`` foretell
+    (checked when reading ends, by :func:`draw_ahead`)."""
+    app = app_of(env)
+    drawing = cast("ClicheDomain", env.get_domain("cliche")).drawing
+    if _started(app, drawing):
+        code = dot_code(graph.graph, graph.name, graph.direction, _links(app, graph, targets))
+        _submit(app, drawing, code)
+        drawing.early.add(code)
+
+
 def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """``env-updated``: start drawing the pictures of the graphs read in this build."""
     domain = cast("ClicheDomain", env.get_domain("cliche"))
     drawing = domain.drawing
     graphs, drawing.read = drawing.read, []
-    workers = _spare_workers(app)
-    if not graphs or not workers:
-        return []
-    builder = app.builder
-    # render_dot reads only ``.builder`` of the translator it is given
-    stand_in = cast("HTML5Translator", SimpleNamespace(builder=builder))
-    drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
-    for graph in graphs:
-        urls = _links(domain, builder, graph)
-        code = dot_code(graph.graph, graph.name, graph.direction, urls)
-        drawing.codes[_code_key(graph.graph, graph.name, graph.direction, urls)] = code
-        if code not in drawing.pending:
-            drawing.pending[code] = drawing.pool.submit(
-                render_dot, stand_in, code, {}, "png", "cliche"
-            )
+    if graphs and _started(app, drawing):
+        for graph in graphs:
+            urls = _links(app, graph, _own_targets(domain, graph.name))
+            code = dot_code(graph.graph, graph.name, graph.direction, urls)
+            drawing.codes[_code_key(graph.graph, graph.name, graph.direction, urls)] = code
+            _submit(app, drawing, code)
+    needed = set(drawing.codes.values())
+    for code in drawing.early - needed:
+        drawing.unused[code] = drawing.pending.pop(code)
+    drawing.early.clear()
     return []
+
+
+def _own_targets(domain: ClicheDomain, history: str) -> Targets:
+    """Where the history's own links lead, as every document read tells."""
+    return lambda revision: domain.own_target(history, "rev", revision)
+
+
+def _started(app: Sphinx, drawing: Drawing) -> bool:
+    """Whether pictures are drawn ahead in this build (starting the workers)."""
+    if drawing.pool is None:
+        workers = _spare_workers(app)
+        if not workers:
+            return False
+        drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
+    return True
+
+
+def _submit(app: Sphinx, drawing: Drawing, code: str) -> None:
+    if code in drawing.pending or drawing.pool is None:
+        return
+    # render_dot reads only ``.builder`` of the translator it is given
+    stand_in = cast("HTML5Translator", SimpleNamespace(builder=app.builder))
+    drawing.pending[code] = drawing.pool.submit(render_dot, stand_in, code, {}, "png", "cliche")
 
 
 def wait_for(domain: ClicheDomain, code: str) -> None:
@@ -126,6 +172,7 @@ def wait_for(domain: ClicheDomain, code: str) -> None:
     Its outcome does not matter here: a picture that failed is drawn again by
     the visitor, which reports the failure as ``sphinx.ext.graphviz`` does.
     """
+    domain.drawing.asked.add(code)
     future = domain.drawing.pending.pop(code, None)
     if future is not None:
         future.exception()
@@ -136,7 +183,20 @@ def finish(app: Sphinx, exception: BaseException | None) -> None:
     drawing = cast("ClicheDomain", app.env.get_domain("cliche")).drawing
     if drawing.pool is not None:
         drawing.pool.shutdown(wait=True, cancel_futures=True)
+    for code, future in drawing.unused.items():
+        if code not in drawing.asked:
+            _remove_picture(future)
     drawing.pool, drawing.pending, drawing.codes = None, {}, {}
+    drawing.early, drawing.unused, drawing.asked = set(), {}, set()
+
+
+def _remove_picture(future: Future[Any]) -> None:
+    """Remove the picture a future drew (if it drew one): nothing shows it."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    _, path = future.result()
+    if path:
+        Path(path).unlink(missing_ok=True)
 
 
 def _spare_workers(app: Sphinx) -> int:
@@ -149,14 +209,21 @@ def _spare_workers(app: Sphinx) -> int:
     return min(MAX_WORKERS, usable_cores() - 1)
 
 
-def _links(domain: ClicheDomain, builder: Builder, graph: GraphRead) -> dict[str, str]:
-    """Each box's link as the visitor will find it: the graph's references are the
-    history's own links, made by the domain."""
+def _links(app: Sphinx, graph: GraphRead, targets: Targets) -> dict[str, str]:
+    """Each box's link as the visitor will find it: the history's own link to
+    its revision, made as :meth:`.ClicheDomain.own_reference` makes it."""
     urls = {}
     for revision in sorted({box.link_target for box in graph.graph.boxes}):
-        label = nodes.Text(revision)
-        reference = domain.own_reference(builder, graph.docname, graph.name, "rev", revision, label)
-        if reference is not None:
+        target = targets(revision)
+        if target is not None:
+            reference = make_refnode(
+                app.builder,
+                graph.docname,
+                target.docname,
+                target.anchor,
+                nodes.Text(revision),
+                target.message,
+            )
             urls[revision] = link_url(reference, page="")
     return urls
 
