@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
 from sphinx import addnodes
 
+from sphinxcontrib_cliche.sphinx import store
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.graph import cliche_graph
@@ -845,6 +846,45 @@ def test_snapshot_kept_beside_the_doctrees(
     assert updated == ["index"]
     assert warnings_of(again) == ""
     assert "7 revisions on 3 pages" in soup(again).get_text()
+
+
+@pytest.mark.parametrize("copy_fails", [False, True])
+def test_snapshot_pickled_by_a_forked_copy(
+    build: Builder,
+    make_app: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    copy_fails: bool,
+) -> None:
+    """A large history's records are pickled by a forked copy while the pages are
+    read; the build ends only once they are kept (by this process, if the copy
+    failed), and the next build finds them without reading the history again."""
+    monkeypatch.setattr(store, "KEEP_APART_FROM", 1)  # as if the chain were large
+    parent = os.getpid()
+    writers: list[int] = []
+    real_write = store._write_kept
+
+    def write(target: Path, snapshot: Any) -> None:
+        if os.getpid() != parent and copy_fails:
+            raise OSError("disk full")
+        writers.append(os.getpid())  # seen here only when this process writes
+        real_write(target, snapshot)
+
+    monkeypatch.setattr(store, "_write_kept", write)
+    app, history = _build_pages(build, tmp_path, "pages", 7)
+    domain = app.env.get_domain("cliche")
+    assert domain.keeping == {}  # settled when the build finished
+    assert writers == ([parent] if copy_fails else [])
+    assert len(list((Path(app.doctreedir) / "cliche").glob("*.pickle"))) == 1
+
+    index = Path(app.srcdir) / "index.rst"
+    index.write_text(index.read_text().replace("The oldest", "Here, the oldest"))
+    read_again: list[object] = []
+    monkeypatch.setattr(store, "read_snapshot", lambda *args: read_again.append(args))
+    updated, again = rebuilder(make_app, app, history)()
+    assert updated == ["index"]
+    assert warnings_of(again) == ""
+    assert read_again == []  # the records came from the pickle
 
 
 def test_pages_parallel_build_is_identical(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
     from sphinxcontrib_cliche.loading import Report
-    from sphinxcontrib_cliche.sphinx.store import CachedHistory
+    from sphinxcontrib_cliche.sphinx.store import CachedHistory, Keeping
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ class ClicheDomain(Domain):
         self.checked: set[tuple[str, int]] = set()
         #: The graphs read in this build and their pictures drawn ahead.
         self.drawing = Drawing()
+        #: Snapshots being pickled by forked copies, by file (see ``store.settle``).
+        self.keeping: dict[str, Keeping] = {}
 
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:

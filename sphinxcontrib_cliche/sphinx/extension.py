@@ -6,7 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sphinxcontrib_cliche import __version__
-from sphinxcontrib_cliche.sphinx import config, drawing, freeing, gate, graph, pages, revisions
+from sphinxcontrib_cliche.sphinx import (
+    config,
+    drawing,
+    freeing,
+    gate,
+    graph,
+    pages,
+    revisions,
+    store,
+)
 from sphinxcontrib_cliche.sphinx.directives import (
     GraphDirective,
     HistoryDirective,
@@ -49,6 +58,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-get-outdated", gate.outdated_documents)
     app.connect("env-updated", gate.check_histories)
     app.connect("warn-missing-reference", warn_missing_revision)
+    app.connect("build-finished", store.finish)
     return {
         "version": __version__,
         "env_version": ENV_VERSION,

@@ -12,20 +12,24 @@ counted where tests can see it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.loading import Loader, Report, analyse, read_snapshot
 from sphinxcontrib_cliche.source.locations import Locations
+from sphinxcontrib_cliche.source.parallel import may_fork
 from sphinxcontrib_cliche.source.scan import SourceSnapshot
 
 if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
     from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 
 #: ``(path, mtime_ns, size)``: plain tuples pickle and load several times faster
@@ -127,19 +131,77 @@ def _read(
 
 
 def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnapshot) -> str:
-    """Pickle ``snapshot`` beside the doctrees (atomically: parallel readers may
-    write the same history) and remove the older reads of the same history."""
+    """Pickle ``snapshot`` beside the doctrees, in a forked copy of this process
+    where that is safe and worth it (:func:`settle`), else here."""
     folder = Path(domain.env.doctreedir) / "cliche"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = key_digest(key)
-    target = folder / f"{stem}-{generation}.pickle"
+    target = folder / f"{key_digest(key)}-{generation}.pickle"
+    if len(snapshot.records) < KEEP_APART_FROM or not may_fork():
+        _write_kept(target, snapshot)
+        return str(target)
+    try:
+        pid = os.fork()
+    except OSError:  # no more processes allowed
+        _write_kept(target, snapshot)
+        return str(target)
+    if pid == 0:  # the copy: write, and leave without running anything of the parent's
+        status = 1
+        try:
+            gc.disable()  # nothing to collect in a copy about to leave
+            _write_kept(target, snapshot)
+            status = 0
+        finally:
+            os._exit(status)
+    domain.keeping[str(target)] = Keeping(pid, snapshot)
+    return str(target)
+
+
+#: Smaller snapshots are pickled here: some 50 µs a revision, less than a fork costs.
+KEEP_APART_FROM = 1000
+
+
+@dataclass(frozen=True)
+class Keeping:
+    """A forked copy pickling ``snapshot``: if it fails, this process writes it."""
+
+    pid: int
+    snapshot: SourceSnapshot
+
+
+def _write_kept(target: Path, snapshot: SourceSnapshot) -> None:
+    """Write the pickle atomically (parallel readers may write the same history),
+    and remove the older reads of the same history."""
     partial = target.with_suffix(f".{os.getpid()}.tmp")
     partial.write_bytes(pickle.dumps(snapshot, pickle.HIGHEST_PROTOCOL))
     partial.replace(target)
-    for older in folder.glob(f"{stem}-*.pickle"):
+    stem = target.name.rsplit("-", 1)[0]
+    for older in target.parent.glob(f"{stem}-*.pickle"):
         if older != target:
             older.unlink(missing_ok=True)
-    return str(target)
+
+
+def settle(domain: ClicheDomain) -> None:
+    """Wait for the copies pickling snapshots; write here what one failed to write.
+
+    Pickling 10,000 revisions with their operations takes half a second, which
+    a copy spends while this process reads the pages: what is kept is needed
+    only by the next build, or a process that lost the records
+    (:func:`report_of`), and both come after this is called.
+    """
+    for target, keeping in list(domain.keeping.items()):
+        try:
+            _, status = os.waitpid(keeping.pid, 0)
+        except ChildProcessError:  # not this process's copy (a forked reader of Sphinx's)
+            continue
+        finally:
+            del domain.keeping[target]
+        if status != 0 or not Path(target).is_file():
+            _write_kept(Path(target), keeping.snapshot)
+
+
+def finish(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``: every snapshot is kept before the build ends."""
+    settle(cast("ClicheDomain", app.env.get_domain("cliche")))
 
 
 def snapshot_of(cached: CachedHistory) -> SourceSnapshot:
@@ -157,6 +219,7 @@ def report_of(domain: ClicheDomain, key: str, cached: CachedHistory) -> Report:
     """The analysed history, built at most once per process for each read."""
     found = domain.reports.get((key, cached.generation))
     if found is None:
+        settle(domain)
         found = analyse(snapshot_of(cached))
         domain.reports[(key, cached.generation)] = found
     return found
