@@ -36,6 +36,8 @@ def test_the_share_clock_wraps_every_entry_point_of_the_extension() -> None:
         "sphinxcontrib_cliche.sphinx.graph.html_visit",
         "sphinxcontrib_cliche.sphinx.drawing.draw_ahead",
         "sphinxcontrib_cliche.sphinx.freeing.release_written",
+        "sphinxcontrib_cliche.sphinx.drawing.finish",
+        "sphinxcontrib_cliche.sphinx.store.finish",
         "ClicheDomain.get_objects",
     } <= wrapped
 

@@ -860,6 +860,7 @@ def test_snapshot_pickled_by_a_forked_copy(
     read; the build ends only once they are kept (by this process, if the copy
     failed), and the next build finds them without reading the history again."""
     monkeypatch.setattr(store, "KEEP_APART_FROM", 1)  # as if the chain were large
+    monkeypatch.setattr(store, "usable_cores", lambda: 2)
     parent = os.getpid()
     writers: list[int] = []
     real_write = store._write_kept

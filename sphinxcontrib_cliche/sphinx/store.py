@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.loading import Loader, Report, analyse, read_snapshot
 from sphinxcontrib_cliche.source.locations import Locations
-from sphinxcontrib_cliche.source.parallel import may_fork
+from sphinxcontrib_cliche.source.parallel import may_fork, usable_cores
 from sphinxcontrib_cliche.source.scan import SourceSnapshot
 
 if TYPE_CHECKING:
@@ -132,11 +132,12 @@ def _read(
 
 def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnapshot) -> str:
     """Pickle ``snapshot`` beside the doctrees, in a forked copy of this process
-    where that is safe and worth it (:func:`settle`), else here."""
+    where that is safe and worth it (a large history, a core to spare: see
+    :func:`settle`), else here."""
     folder = Path(domain.env.doctreedir) / "cliche"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key_digest(key)}-{generation}.pickle"
-    if len(snapshot.records) < KEEP_APART_FROM or not may_fork():
+    if len(snapshot.records) < KEEP_APART_FROM or usable_cores() < 2 or not may_fork():
         _write_kept(target, snapshot)
         return str(target)
     try:
