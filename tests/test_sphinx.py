@@ -691,10 +691,12 @@ def _page_revisions(app: Any, page: int) -> list[str]:
     return list(revision_blocks(soup(app, f"index-revisions/page-{page}.html")))
 
 
-def _build_pages(build: Builder, tmp_path: Path, root: str, revisions: int) -> tuple[Any, Path]:
+def _build_pages(
+    build: Builder, tmp_path: Path, root: str, revisions: int, **kwargs: Any
+) -> tuple[Any, Path]:
     """Build ``root`` on a chain of ``revisions``: the app and the history's folder."""
     history = _chain(tmp_path / "history", revisions)
-    app = build(root, config=history)
+    app = build(root, config=history, **kwargs)
     assert warnings_of(app) == ""
     return app, history
 
@@ -848,17 +850,19 @@ def test_snapshot_kept_beside_the_doctrees(
     assert "7 revisions on 3 pages" in soup(again).get_text()
 
 
-@pytest.mark.parametrize("copy_fails", [False, True])
+@pytest.mark.parametrize(("copy_fails", "parallel"), [(False, 1), (True, 1), (False, 2)])
 def test_snapshot_pickled_by_a_forked_copy(
     build: Builder,
     make_app: Callable[..., Any],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     copy_fails: bool,
+    parallel: int,
 ) -> None:
     """A large history's records are pickled by a forked copy while the pages are
-    read; the build ends only once they are kept (by this process, if the copy
-    failed), and the next build finds them without reading the history again."""
+    read (by Sphinx's forked readers too); the build ends only once they are kept
+    (by this process, if the copy failed), and the next build finds them without
+    reading the history again."""
     monkeypatch.setattr(store, "KEEP_APART_FROM", 1)  # as if the chain were large
     monkeypatch.setattr(store, "usable_cores", lambda: 2)
     parent = os.getpid()
@@ -872,7 +876,8 @@ def test_snapshot_pickled_by_a_forked_copy(
         real_write(target, snapshot)
 
     monkeypatch.setattr(store, "_write_kept", write)
-    app, history = _build_pages(build, tmp_path, "pages", 7)
+    # twenty revisions: eight documents, enough for Sphinx to read them in parallel
+    app, history = _build_pages(build, tmp_path, "pages", 20, parallel=parallel)
     domain = app.env.get_domain("cliche")
     assert domain.keeping == {}  # settled when the build finished
     assert writers == ([parent] if copy_fails else [])
