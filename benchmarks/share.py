@@ -56,6 +56,8 @@ FUNCTIONS = (
     "draw_ahead",
     "finish",
     "release_written",
+    "freeze_histories",
+    "unfreeze",
     "warn_missing_revision",
     "html_visit",
     "latex_visit",

@@ -463,3 +463,18 @@ def test_collector_paused_and_given_back(promote: bool) -> None:
         assert not gc.isenabled()  # a collector held by the caller stays held
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("told", [None, True])
+def test_collector_paused_leaves_frozen_objects_frozen(told: bool | None) -> None:
+    """Objects someone froze stay frozen, and what was allocated joins them
+    (moving it to the oldest generation would unfreeze theirs)."""
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with collector_paused(frozen=told):
+            made = [[index] for index in range(1000)]
+        assert gc.get_freeze_count() >= before + len(made)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from conftest import MIGRATIONS
 from sphinx import addnodes
 
-from sphinxcontrib_cliche.sphinx import store
+from sphinxcontrib_cliche.sphinx import freeing, store
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.graph import cliche_graph
@@ -369,6 +369,44 @@ def test_written_revisions_are_freed_without_the_cycle_collector(
     assert alive == []
     page = "index.xhtml" if buildername == "epub" else "index.html"
     assert list(revision_blocks(soup(app, page))) == SEED_ORDER
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_a_large_history_is_frozen_from_the_collector_for_the_build(
+    make_app: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    frozen_before: bool,
+) -> None:
+    """Read when the builder starts, it lives for the whole build: its objects
+    are frozen, so that the build's full collections do not walk them, and
+    unfrozen when it ends; objects frozen by someone else are left as they are."""
+    monkeypatch.setattr(freeing, "FREEZE_FROM", 1)  # as if the chain were large
+    during: list[tuple[int, bool]] = []
+
+    def look(app: Any, env: Any) -> None:
+        during.append((gc.get_freeze_count(), env.get_domain("cliche").froze))
+
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    overrides = {**SHOW_TYPES, "cliche_config": str(_chain(tmp_path / "history", 7))}
+    app = make_app("html", srcdir=srcdir, confoverrides=overrides)
+    app.connect("env-updated", look)
+    if frozen_before:
+        gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        app.build()
+        after = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    (count, froze) = during[0]
+    assert count > 0  # frozen while the documents were read
+    if frozen_before:  # left frozen for whoever froze them
+        assert not froze and after > 0
+    else:
+        assert froze and before == after == 0
+    assert warnings_of(app) == ""
 
 
 def test_a_dependency_on_a_branch_label_links_to_its_revision(

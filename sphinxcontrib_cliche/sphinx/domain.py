@@ -95,6 +95,10 @@ class ClicheDomain(Domain):
         self.drawing = Drawing()
         #: Snapshots being pickled by forked copies, by file (see ``store.settle``).
         self.keeping: dict[str, Keeping] = {}
+        #: Whether objects are frozen from the collector in this build, and
+        #: whether this build froze them (and unfreezes them: see ``freeing``).
+        self.frozen = False
+        self.froze = False
 
     @property
     def revisions(self) -> dict[tuple[str, str], RevisionObject]:

@@ -97,7 +97,9 @@ class RenderRevisions(SphinxPostTransform):
         # to the collector, they would be scanned as they age and then trigger
         # full collections of the whole heap.  Where the page is freed once
         # written (:mod:`.freeing`), they skip the collector altogether.
-        with collector_paused(promote=freed_when_written(builder_of(self))):
+        domain = cast("ClicheDomain", self.env.get_domain("cliche"))
+        promote = freed_when_written(builder_of(self))
+        with collector_paused(promote=promote, frozen=domain.frozen):
             placeholders = list(self.document.findall(cliche_revisions))
             for node in placeholders:
                 node.replace_self(self._render(node))
