@@ -157,7 +157,8 @@ def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnaps
     return str(target)
 
 
-#: Smaller snapshots are pickled here: some 50 µs a revision, less than a fork costs.
+#: Smaller snapshots are pickled here: at some 50 µs a revision, a copy would save
+#: little more than forking it costs.
 KEEP_APART_FROM = 1000
 
 
