@@ -42,6 +42,12 @@ class RevisionObject:
     anchor: str
     message: str
 
+    def reference(
+        self, builder: Builder, fromdocname: str, contnode: nodes.Node
+    ) -> nodes.reference:
+        """The link to it from ``fromdocname``, titled with its message."""
+        return make_refnode(builder, fromdocname, self.docname, self.anchor, contnode, self.message)
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -217,7 +223,7 @@ class ClicheDomain(Domain):
         obj = self.resolve_target(target, typ)
         if obj is None:
             return None  # reported by warn_missing_revision
-        return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
+        return obj.reference(builder, fromdocname, contnode)
 
     def resolve_target(self, target: str, typ: str = "rev") -> RevisionObject | None:
         """Where a reference of role ``typ`` to ``target`` leads, if anywhere."""
@@ -244,7 +250,7 @@ class ClicheDomain(Domain):
         obj = self.own_target(history, typ, name)
         if obj is None:
             return None
-        return make_refnode(builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message)
+        return obj.reference(builder, fromdocname, contnode)
 
     def resolve_any_xref(
         self,
@@ -259,10 +265,7 @@ class ClicheDomain(Domain):
         for typ in ("rev", "table"):
             obj = self.resolve_target(target, typ)
             if obj is not None:
-                ref = make_refnode(
-                    builder, fromdocname, obj.docname, obj.anchor, contnode, obj.message
-                )
-                results.append((f"cliche:{typ}", ref))
+                results.append((f"cliche:{typ}", obj.reference(builder, fromdocname, contnode)))
         return results
 
     def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:

@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
 from sphinx.ext.graphviz import render_dot
-from sphinx.util.nodes import make_refnode
 
 from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.source.parallel import usable_cores
@@ -216,14 +215,7 @@ def _links(app: Sphinx, graph: GraphRead, targets: Targets) -> dict[str, str]:
     for revision in sorted({box.link_target for box in graph.graph.boxes}):
         target = targets(revision)
         if target is not None:
-            reference = make_refnode(
-                app.builder,
-                graph.docname,
-                target.docname,
-                target.anchor,
-                nodes.Text(revision),
-                target.message,
-            )
+            reference = target.reference(app.builder, graph.docname, nodes.Text(revision))
             urls[revision] = link_url(reference, page="")
     return urls
 
