@@ -20,6 +20,7 @@ from sphinxcontrib_cliche.model.history import Node
 from sphinxcontrib_cliche.model.tables import TableChange
 from sphinxcontrib_cliche.render.operations import segments
 from sphinxcontrib_cliche.source.operations import Operation
+from sphinxcontrib_cliche.sphinx.making import element, text_element
 
 _HEADER_LINE = re.compile(r"^(Revision ID|Revises|Create Date):", re.MULTILINE)
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
@@ -102,40 +103,38 @@ HISTORY_CLASS = "cliche-history"
 
 
 def history_nodes(shown: Sequence[Node], options: RenderOptions) -> list[nodes.Node]:
-    container = nodes.container(classes=[HISTORY_CLASS])
+    children: list[nodes.Node] = []
     for node in shown:
-        container.extend(revision_nodes(node, options))
-    return [container]
+        children.extend(revision_nodes(node, options))
+    return [element(nodes.container, children, [HISTORY_CLASS])]
 
 
 def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     record = node.record
     ident = anchor(options.name, node.revision)
-    marks = [f"cliche-{mark}" for mark in _marks_of(node)]
-    desc = addnodes.desc(
+    marks = _marks_of(node)
+    # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
+    signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
+    if options.domain_class:
+        signature["classes"].append("cliche")
+    heading: list[nodes.Node] = [addnodes.desc_name(node.revision, node.revision)]
+    if marks:
+        heading += [nodes.Text(" "), _marks(marks)]
+    message = record.message or "(no message)"
+    heading += [_punctuation(" \u2014 "), text_element(nodes.inline, message, ["cliche-message"])]
+    signature.extend(heading)
+    content: list[nodes.Node] = [_fields(node, options)]
+    content.extend(_docstring(node, options))
+    content.extend(_sql(node, options))
+    desc = element(
+        addnodes.desc,
+        [signature, element(addnodes.desc_content, content)],
+        ["cliche", "revision", "cliche-revision", *(f"cliche-{mark}" for mark in marks)],
         domain="cliche",
         objtype="revision",
         desctype="revision",
         noindex=not options.index,
-        classes=["cliche", "revision", "cliche-revision", *marks],
     )
-    # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
-    signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
-    if options.domain_class:
-        signature["classes"].append(desc["domain"])
-    signature += addnodes.desc_name(node.revision, node.revision)
-    if _marks_of(node):
-        signature += nodes.Text(" ")
-        signature += _marks(node)
-    message = record.message or "(no message)"
-    signature += _punctuation(" \u2014 ")
-    signature += nodes.inline(message, message, classes=["cliche-message"])
-    desc += signature
-    content = addnodes.desc_content()
-    content += _fields(node, options)
-    content.extend(_docstring(node, options))
-    content.extend(_sql(node, options))
-    desc += content
     result: list[nodes.Node] = [index_node(options.name, node.revision)] if options.index else []
     result.append(desc)
     return result
@@ -144,20 +143,19 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
 def index_node(history: str, revision: str) -> addnodes.index:
     """The general index's entry for a revision."""
     entry = ("single", f"{revision} (Alembic revision)", anchor(history, revision), "", None)
-    return addnodes.index(entries=[entry])
+    return element(addnodes.index, entries=[entry])
 
 
-def _marks(node: Node) -> nodes.inline:
+def _marks(marks: Sequence[str]) -> nodes.inline:
     """``(head, branchpoint)``: plain text for text, man and LaTeX; in HTML the
     punctuation is hidden by the style sheet and the marks become badges."""
-    marks = nodes.inline(classes=["cliche-marks"])
-    marks += _punctuation("(")
-    for index, mark in enumerate(_marks_of(node)):
+    children: list[nodes.Node] = [_punctuation("(")]
+    for index, mark in enumerate(marks):
         if index:
-            marks += _punctuation(", ")
-        marks += nodes.inline(mark, mark, classes=["cliche-mark", f"cliche-mark-{mark}"])
-    marks += _punctuation(")")
-    return marks
+            children.append(_punctuation(", "))
+        children.append(text_element(nodes.inline, mark, ["cliche-mark", f"cliche-mark-{mark}"]))
+    children.append(_punctuation(")"))
+    return element(nodes.inline, children, ["cliche-marks"])
 
 
 def _marks_of(node: Node) -> tuple[str, ...]:
@@ -166,48 +164,50 @@ def _marks_of(node: Node) -> tuple[str, ...]:
 
 
 def _punctuation(text: str) -> nodes.inline:
-    return nodes.inline(text, text, classes=["cliche-punct"])
+    return text_element(nodes.inline, text, ["cliche-punct"])
 
 
 def _fields(node: Node, options: RenderOptions) -> nodes.field_list:
     record = node.record
-    fields = nodes.field_list(classes=["cliche-fields"])
-    fields += _field("Parents", _refs(node.parents, options) or [nodes.Text("<base>")])
-    fields += _field("Children", _refs(node.children, options) or [nodes.Text("none")])
+    fields = [
+        _field("Parents", _refs(node.parents, options) or [nodes.Text("<base>")]),
+        _field("Children", _refs(node.children, options) or [nodes.Text("none")]),
+    ]
     if record.labels:
-        fields += _field("Branch labels", _literals(record.labels))
+        fields.append(_field("Branch labels", _literals(record.labels)))
     if record.dependencies:
-        fields += _field("Depends on", _refs(record.dependencies, options, options.label_owners))
+        depends = _refs(record.dependencies, options, options.label_owners)
+        fields.append(_field("Depends on", depends))
     created = record.create_date
     if created:
-        fields += _field("Created", [nodes.Text(created.isoformat(" "))])
+        fields.append(_field("Created", [nodes.Text(created.isoformat(" "))]))
     path = options.display_path(record.path)
-    fields += _field("File", [nodes.literal(path, path)])
+    fields.append(_field("File", [text_element(nodes.literal, path)]))
     if options.operation_link is not None:
         if record.upgrade_ops:
-            fields += _operations_field("Operations", record.upgrade_ops, options)
+            fields.append(_operations_field("Operations", record.upgrade_ops, options))
         if options.downgrade and record.downgrade_ops:
-            fields += _operations_field("Downgrade", record.downgrade_ops, options)
-    return fields
+            fields.append(_operations_field("Downgrade", record.downgrade_ops, options))
+    return element(nodes.field_list, list(fields), ["cliche-fields"])
 
 
 def _operations_field(
     name: str, operations: Sequence[Operation], options: RenderOptions
 ) -> nodes.field:
-    items = nodes.bullet_list(classes=["cliche-operations"])
+    items: list[nodes.Node] = []
     for operation in operations:
         classes = ["cliche-operation"]
-        if operation.destructive:
+        destructive = operation.destructive
+        if destructive:
             classes.append("cliche-destructive")
         if operation.dynamic:
             classes.append("cliche-dynamic")
-        paragraph = nodes.paragraph()
-        paragraph.extend(operation_nodes(operation, options))
-        if operation.destructive:
-            paragraph += nodes.inline(" (destructive)", " (destructive)", classes=["cliche-loss"])
-        items += nodes.list_item("", paragraph, classes=classes)
-    body = nodes.field_body("", items)
-    return nodes.field("", nodes.field_name(name, name), body)
+        line = operation_nodes(operation, options)
+        if destructive:
+            line.append(text_element(nodes.inline, " (destructive)", ["cliche-loss"]))
+        items.append(element(nodes.list_item, [element(nodes.paragraph, line)], classes))
+    listing = element(nodes.bullet_list, items, ["cliche-operations"])
+    return _field_of(name, listing)
 
 
 def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.Node]:
@@ -219,14 +219,14 @@ def operation_nodes(operation: Operation, options: RenderOptions) -> list[nodes.
         elif kind == "table":
             result.append(_table_ref(text, options))
         elif kind == "code":
-            result.append(nodes.literal(text, text))
+            result.append(text_element(nodes.literal, text))
         else:
             result.append(nodes.Text(text))
     return result
 
 
 def _table_ref(table: str, options: RenderOptions) -> nodes.Node:
-    label = nodes.literal(table, table, classes=["xref", "cliche", "cliche-table"])
+    label = text_element(nodes.literal, table, ["xref", "cliche", "cliche-table"])
     return _own_link("table", table, label, options)
 
 
@@ -271,9 +271,12 @@ def _sql(node: Node, options: RenderOptions) -> list[nodes.Node]:
 
 
 def _field(name: str, body: list[nodes.Node]) -> nodes.field:
-    paragraph = nodes.paragraph()
-    paragraph.extend(body)
-    return nodes.field("", nodes.field_name(name, name), nodes.field_body("", paragraph))
+    return _field_of(name, element(nodes.paragraph, body))
+
+
+def _field_of(name: str, body: nodes.Element) -> nodes.field:
+    title = text_element(nodes.field_name, name)
+    return element(nodes.field, [title, element(nodes.field_body, [body])])
 
 
 def _refs(
@@ -285,7 +288,7 @@ def _refs(
     for index, revision in enumerate(revisions):
         if index:
             result.append(nodes.Text(", "))
-        label = nodes.literal(revision, revision, classes=["xref", "cliche", "cliche-rev"])
+        label = text_element(nodes.literal, revision, ["xref", "cliche", "cliche-rev"])
         target = owners.get(revision, revision) if owners else revision
         result.append(_own_link("rev", target, label, options))
     return result
@@ -296,7 +299,7 @@ def _literals(values: Sequence[str]) -> list[nodes.Node]:
     for index, value in enumerate(values):
         if index:
             result.append(nodes.Text(", "))
-        result.append(nodes.literal(value, value))
+        result.append(text_element(nodes.literal, value))
     return result
 
 
@@ -318,7 +321,7 @@ def _docstring(node: Node, options: RenderOptions) -> list[nodes.Node]:
         result.extend(options.parse_docstring(text))
         return result
     for paragraph in text.split("\n\n"):
-        result.append(nodes.paragraph(paragraph, paragraph, classes=["cliche-doc"]))
+        result.append(text_element(nodes.paragraph, paragraph, ["cliche-doc"]))
     return result
 
 

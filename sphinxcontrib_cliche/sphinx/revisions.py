@@ -39,6 +39,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     index_node,
 )
 from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, take_apart
+from sphinxcontrib_cliche.sphinx.making import element, text_element
 from sphinxcontrib_cliche.sphinx.store import find_cached, report_of
 
 if TYPE_CHECKING:
@@ -185,12 +186,12 @@ def operation_linker(config: Config) -> OperationLink:
 
     def link(operation: Operation, text: str) -> nodes.Node:
         target = reference_target(operation)
-        label = nodes.literal(text, text, classes=["cliche-op"])
+        label = text_element(nodes.literal, text, ["cliche-op"])
         if intersphinx:
             return addnodes.pending_xref(
                 "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
             )
-        return nodes.reference("", "", label, refuri=f"{base_url}#{target}", internal=False)
+        return element(nodes.reference, [label], refuri=f"{base_url}#{target}", internal=False)
 
     return link
 
@@ -198,8 +199,12 @@ def operation_linker(config: Config) -> OperationLink:
 def display_path(locations: Locations) -> Callable[[str], str]:
     """Paths as the reader knows them: relative to the folder above the history."""
     base = Path(locations.root).parent
+    # the reader's paths are absolute and normal: most need only their prefix cut
+    prefix = str(base).rstrip("/") + "/" if os.sep == "/" else None
 
     def display(path: str) -> str:
+        if prefix and path.startswith(prefix) and "/." not in path and "//" not in path:
+            return path[len(prefix) :]
         return Path(os.path.relpath(path, base)).as_posix()
 
     return display
