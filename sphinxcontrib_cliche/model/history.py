@@ -114,6 +114,8 @@ class History:
         self._usable = usable
         self._alembic: RevisionMap | None = None  # built on demand, for ranges and prefixes
         self._digests: dict[str, bytes] = {}  # made on demand, see digest()
+        self._ordered: tuple[Node, ...] | None = None  # made on demand, see nodes
+        self._positions: dict[str, int] | None = None  # made on demand, see position()
         graph = RevisionGraph(usable)
         self._revisions = graph.revisions
         self._nodes = {node.revision: node for node in _nodes(graph, usable)}
@@ -142,8 +144,16 @@ class History:
 
     @property
     def nodes(self) -> tuple[Node, ...]:
-        """Every revision, newest first."""
-        return tuple(self._nodes[revision] for revision in self.order)
+        """Every revision, newest first (made once: each page of a history asks)."""
+        if self._ordered is None:
+            self._ordered = tuple(self._nodes[revision] for revision in self.order)
+        return self._ordered
+
+    def position(self, revision: str) -> int:
+        """Where ``revision`` comes in :attr:`order` (0: the newest)."""
+        if self._positions is None:
+            self._positions = {revision: index for index, revision in enumerate(self.order)}
+        return self._positions[revision]
 
     @property
     def branchpoints(self) -> tuple[str, ...]:

@@ -211,8 +211,7 @@ class HistorySourceDirective(SphinxDirective):
         """The graph of ``shown``; where its links are known already (``targets``),
         its picture is started at once (:func:`.draw_early`)."""
         collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
-        wanted = {node.revision for node in shown}
-        newest_first = [node for node in history.nodes if node.revision in wanted]
+        newest_first = sorted(shown, key=lambda node: history.position(node.revision))
         graph = build_graph(history, newest_first, collapse)
         direction = self.options.get("direction", self.config.cliche_graph_direction)
         drawing = "\n".join(draw(newest_first))
