@@ -107,7 +107,8 @@ CODE_INFO: dict[Code, CodeInfo] = {
     ),
     Code.SYNTAX_ERROR: CodeInfo(
         Level.ERROR,
-        "A revision file is not valid Python.",
+        "A revision file is not valid Python. Where the error lies below the ids,"
+        " the revision keeps its place, read from the header, its operations unknown.",
         "Fix the syntax error at the line shown.",
     ),
     Code.NOT_UTF8: CodeInfo(

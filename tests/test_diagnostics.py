@@ -112,6 +112,26 @@ def test_syntax_error(tmp_path: Path, write_revision) -> None:
     assert report.history.order == ("aaa",)
 
 
+def test_a_syntax_error_below_the_header_keeps_the_revision(tmp_path: Path, write_revision) -> None:
+    """Its ids are read from the header, so its children keep their parent; the
+    error is reported at its line, and what the body does stays unknown."""
+    write_revision("a.py", "aaa", None)
+    broken = write_revision("b.py", "bbb", "aaa")
+    write_revision("c.py", "ccc", "bbb")
+    text = broken.read_text().replace('op.execute("SELECT 1")', 'op.execute("SELECT 1"', 1)
+    broken.write_text(text)
+    report = load(tmp_path)
+    finding = _only(report, Code.SYNTAX_ERROR)
+    line = 1 + text.splitlines().index('    op.execute("SELECT 1"')  # the unclosed call
+    assert (finding.path, finding.line) == (str(broken), line)
+    assert report.history.order == ("ccc", "bbb", "aaa")
+    assert report.history.get("bbb").record.upgrade_ops == ()
+    assert report.history.get("bbb").record.message == "Revision bbb"
+    assert not [d for d in report.diagnostics if d.code is Code.MISSING_PARENT]
+    # the graph commands read headers alone: they see the same history
+    assert load(tmp_path, with_operations=False).history.order == report.history.order
+
+
 def test_not_utf8(tmp_path: Path, write_revision) -> None:
     write_revision("a.py", "aaa", None)
     bad = write_revision("b.py", text=b"revision = 'bbb'\ndown_revision = None\n# caf\xe9\n")

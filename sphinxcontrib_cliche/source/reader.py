@@ -75,11 +75,35 @@ def read_revision_file(
         if header is not None:
             record = _record_from_header(path, header, findings)
         else:
-            tree = _parse(path, text)
+            try:
+                tree = _parse(path, text)
+            except _Unusable as unusable:
+                record = _record_despite(path, text, unusable.diagnostic, findings)
+                return FileReading(record, (unusable.diagnostic, *findings))
             record = _record_from_tree(path, tree, resolver, findings, with_operations)
     except _Unusable as unusable:
         return FileReading(None, (unusable.diagnostic, *findings))
     return FileReading(record, tuple(findings))
+
+
+def _record_despite(
+    path: str, text: str, error: Diagnostic, findings: list[Diagnostic]
+) -> RevisionRecord:
+    """The record of a file Python cannot parse, where the header reader can
+    read its ids and the error lies below them (in a function, say).
+
+    Such a revision keeps its place in the graph, its operations and downgrade
+    unknown, and the error is reported with its line: dropping it would also
+    cut its children off from their parent.  It is also what the graph
+    commands, which read headers alone, show for it.  Otherwise the file is
+    unusable (raises ``_Unusable``).
+    """
+    header = read_header(text)
+    if header is None or error.line is None:
+        raise _Unusable(error)
+    if error.line <= max((header.docstring_line, *header.lines.values())):
+        raise _Unusable(error)
+    return _record_from_header(path, header, findings)
 
 
 def _encoding(data: bytes) -> str:
