@@ -80,6 +80,15 @@ CASES = [
         shown=1,
     ),
     Case(
+        "syntax-error-below-the-ids",  # the revision keeps its place, read from its header
+        {
+            "a.py": rev("a1"),
+            "b.py": rev("b1", "a1").replace("op.execute('SELECT 1')", "op.execute('SELECT 1'", 1),
+        },
+        [(Code.SYNTAX_ERROR, "b.py", 12)],
+        shown=2,
+    ),
+    Case(
         "empty-file",
         {"a.py": rev("a1"), "empty.py": ""},
         [(Code.INVALID_REVISION, "empty.py", None)],
