@@ -21,6 +21,7 @@ from sphinxcontrib_cliche.render.dot import to_dot
 from sphinxcontrib_cliche.render.graph import build_graph
 from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.sphinx import drawing
+from sphinxcontrib_cliche.sphinx.graph import cliche_graph
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
 DOT = shutil.which("dot")
@@ -239,6 +240,33 @@ def test_text_builder_draws_lanes(graph_app: Any) -> None:
     assert _warnings(app) == ""
     text = (Path(app.outdir) / "index.txt").read_text()
     assert "*  2d8e07def2 (head) Add nationality column to people table" in text
+
+
+@pytest.mark.sphinx
+def test_lanes_are_drawn_when_written_and_a_lost_history_is_named(
+    make_app: Any, tmp_path: Path
+) -> None:
+    """The text drawing is made as the page is written, from the history kept for
+    the build: the doctree holds only what to draw, and a history lost between
+    reading and writing is named in its place, with a warning."""
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-graph", srcdir)
+    settings = {"cliche_config": str(MIGRATIONS / "alembic.ini"), "show_warning_types": True}
+    app = make_app("text", srcdir=srcdir, confoverrides=settings)
+    read: list[cliche_graph] = []
+
+    def forget(app: Any, env: Any) -> None:
+        read.extend(env.get_doctree("index").findall(cliche_graph))
+        env.get_domain("cliche").snapshots.clear()
+
+    app.connect("env-updated", forget)
+    app.build()
+    assert [graph["lanes"].revisions[0] for graph in read] == ["2d8e07def2", "2d8e07def2"]
+    assert all("drawing" not in graph.attributes for graph in read)
+    why = "Cannot draw the graph read for this page: the history 'migrations' is no longer known"
+    assert _warnings(app).count(why) == 2
+    assert "[cliche.render]" in _warnings(app)
+    assert (Path(app.outdir) / "index.txt").read_text().count(why) == 2
 
 
 @pytest.mark.sphinx

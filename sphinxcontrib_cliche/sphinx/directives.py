@@ -16,7 +16,6 @@ from sphinxcontrib_cliche.loading import Loader, Report
 from sphinxcontrib_cliche.model.history import History, Node
 from sphinxcontrib_cliche.model.tables import table_histories
 from sphinxcontrib_cliche.render.graph import DIRECTIONS, build_graph
-from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.source.locations import Locations, locate
 from sphinxcontrib_cliche.source.offline import revision_sql
 from sphinxcontrib_cliche.source.operations import Operation
@@ -31,7 +30,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
 )
 from sphinxcontrib_cliche.sphinx.domain import RevisionObject, Usage
 from sphinxcontrib_cliche.sphinx.drawing import GraphRead, Targets, draw_early, note_graph
-from sphinxcontrib_cliche.sphinx.graph import graph_node
+from sphinxcontrib_cliche.sphinx.graph import Lanes, graph_node
 from sphinxcontrib_cliche.sphinx.pages import (
     doc_link,
     overview_docname,
@@ -206,21 +205,21 @@ class HistorySourceDirective(SphinxDirective):
         return selected
 
     def graph(
-        self, history: History, shown: list[Node], name: str, targets: Targets | None = None
+        self, loaded: Loaded, shown: list[Node], targets: Targets | None = None
     ) -> nodes.Node:
         """The graph of ``shown``; where its links are known already (``targets``),
         its picture is started at once (:func:`.draw_early`)."""
+        history, name = loaded.report.history, loaded.name
         collapse = self.options.get("collapse", self.config.cliche_graph_collapse)
         newest_first = sorted(shown, key=lambda node: history.position(node.revision))
         graph = build_graph(history, newest_first, collapse)
         direction = self.options.get("direction", self.config.cliche_graph_direction)
-        drawing = "\n".join(draw(newest_first))
-        domain = cast("ClicheDomain", self.env.get_domain("cliche"))
         read = GraphRead(self.env.docname, graph, name, direction)
-        note_graph(domain, read)
+        note_graph(loaded.domain, read)
         if targets is not None:
             draw_early(self.env, read, targets)
-        return graph_node(graph, name, direction, drawing)
+        lanes = Lanes(key_digest(loaded.key), tuple(node.revision for node in newest_first))
+        return graph_node(graph, name, direction, lanes)
 
     def _locations(self) -> Locations:
         recursive = bool(self.config.cliche_recursive)
@@ -275,7 +274,7 @@ class HistoryDirective(HistorySourceDirective):
         if selection.page is not None:
             result.append(self._navigation(selected.total, selection))
         if self._wants_graph() and shown:
-            result.append(self.graph(history, shown, loaded.name))
+            result.append(self.graph(loaded, shown))
         result.extend(self._revisions(loaded, shown, index))
         return result
 
@@ -320,7 +319,7 @@ class HistoryDirective(HistorySourceDirective):
         ]
         if self._wants_graph() and shown:
             places = self._places(loaded.name, shown, selection)
-            result.append(self.graph(loaded.report.history, shown, loaded.name, places.get))
+            result.append(self.graph(loaded, shown, places.get))
         numbers = range(count, 0, -1) if selection.newest_first else range(1, count + 1)
         docnames = [page_docname(self.env.docname, number) for number in numbers]
         result.append(toctree_node(self.env.docname, docnames))
@@ -477,4 +476,4 @@ class GraphDirective(HistorySourceDirective):
             return self.warn(error, "config")
         if not shown:
             return []
-        return [self.graph(loaded.report.history, shown, loaded.name)]
+        return [self.graph(loaded, shown)]

@@ -1,17 +1,20 @@
 """The revision graph in a document: a node, and how each builder writes it.
 
-The node keeps plain data (the boxes and edges of the graph, and its text
-drawing) and, as children, one pending reference per linked revision, so
+The node keeps plain data (the boxes and edges of the graph, and what its
+text drawing is drawn from) and, as children, one pending reference per linked revision, so
 Sphinx resolves the links like any other.  DOT is produced at write time,
 when the links are known, and handed to ``sphinx.ext.graphviz``: its
 ``graphviz_output_format``, ``graphviz_dot`` and per-builder output apply.
 Builders without pictures (text, man, ...) get the text drawing as a literal
-block, and so does every builder when the ``dot`` program is missing.
+block, and so does every builder when the ``dot`` program is missing: it is
+drawn then, from the history as the page is written, as the revisions are
+(:mod:`.revisions`).
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
@@ -25,9 +28,11 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 from sphinxcontrib_cliche.render.graph import Graph
+from sphinxcontrib_cliche.render.lanes import draw
 from sphinxcontrib_cliche.sphinx.compat import builder_of
 from sphinxcontrib_cliche.sphinx.doctree import quiet_ref
 from sphinxcontrib_cliche.sphinx.drawing import dot_code, link_url, wait_for
+from sphinxcontrib_cliche.sphinx.store import StaleHistory, shown_history
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -49,16 +54,25 @@ INSTALL_HINT = (
 )
 
 
+@dataclass(frozen=True)
+class Lanes:
+    """What a graph's text drawing is drawn from: the history (the digest of its
+    source key) and the revisions shown, newest first."""
+
+    history: str
+    revisions: tuple[str, ...]
+
+
 class cliche_graph(graphviz):
-    """A revision graph: ``graph`` (plain data), ``name``, ``direction``, ``drawing``.
+    """A revision graph: ``graph`` (plain data), ``name``, ``direction``, ``lanes``.
 
     A ``sphinx.ext.graphviz`` node by type, so its renderers accept it; its own
     visitors (below) make the DOT at write time, when the links are known.
     """
 
 
-def graph_node(graph: Graph, name: str, direction: str, drawing: str) -> cliche_graph:
-    node = cliche_graph(graph=graph, name=name, direction=direction, drawing=drawing)
+def graph_node(graph: Graph, name: str, direction: str, lanes: Lanes) -> cliche_graph:
+    node = cliche_graph(graph=graph, name=name, direction=direction, lanes=lanes)
     node["classes"].append("cliche-graph")
     for revision in sorted({box.link_target for box in graph.boxes}):
         node += quiet_ref("rev", name, revision, nodes.inline(revision, revision))
@@ -75,10 +89,17 @@ class GraphAsText(SphinxPostTransform):
         pictures = builder_of(self).format in PICTURE_FORMATS
         if pictures and shutil.which(self.config.graphviz_dot):
             return  # before looking for graphs: a page of 500 revisions is 40,000 nodes
+        domain = cast("ClicheDomain", self.env.get_domain("cliche"))
         for graph in list(self.document.findall(cliche_graph)):
             if pictures:
                 logger.warning(INSTALL_HINT, type="cliche", subtype="graph", location=graph)
-            drawing = graph["drawing"]
+            lanes: Lanes = graph["lanes"]
+            try:
+                history, _ = shown_history(domain, lanes.history, graph["name"], lanes.revisions)
+                drawing = "\n".join(draw([history.get(name) for name in lanes.revisions]))
+            except StaleHistory as stale:
+                drawing = f"Cannot draw the graph read for this page: {stale}. Build again."
+                logger.warning(drawing, type="cliche", subtype="render", location=graph)
             block = nodes.literal_block(drawing, drawing, classes=["cliche-graph-text"])
             graph.replace_self(block)
 

@@ -40,7 +40,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
 )
 from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, take_apart
 from sphinxcontrib_cliche.sphinx.making import element, text_element
-from sphinxcontrib_cliche.sphinx.store import find_cached, report_of
+from sphinxcontrib_cliche.sphinx.store import StaleHistory, shown_history
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -112,16 +112,10 @@ class RenderRevisions(SphinxPostTransform):
     def _render(self, node: cliche_revisions) -> list[nodes.Node]:
         shown: Shown = node["shown"]
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
-        found = find_cached(domain, shown.history)
-        if found is None:  # the environment lost the history: only a damaged one does
-            return self._stale(node, f"the history {shown.name!r} is no longer known")
-        key, cached = found
-        history = report_of(domain, key, cached).history
-        missing = [revision for revision in shown.revisions if revision not in history]
-        if missing:
-            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-            gone = ", ".join(missing[:3]) + more
-            return self._stale(node, f"revisions no longer in the history: {gone}")
+        try:
+            history, cached = shown_history(domain, shown.history, shown.name, shown.revisions)
+        except StaleHistory as stale:
+            return self._stale(node, str(stale))
         options = RenderOptions(
             name=shown.name,
             index=shown.index,

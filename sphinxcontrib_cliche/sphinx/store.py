@@ -16,13 +16,14 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from sphinxcontrib_cliche.diagnostics import Diagnostic
 from sphinxcontrib_cliche.loading import Loader, Report, analyse, read_snapshot
+from sphinxcontrib_cliche.model.history import History
 from sphinxcontrib_cliche.source.locations import Locations
 from sphinxcontrib_cliche.source.parallel import may_fork, usable_cores
 from sphinxcontrib_cliche.source.scan import SourceSnapshot
@@ -225,6 +226,28 @@ def report_of(domain: ClicheDomain, key: str, cached: CachedHistory) -> Report:
         found = analyse(snapshot_of(cached))
         domain.reports[(key, cached.generation)] = found
     return found
+
+
+class StaleHistory(Exception):
+    """What a page read of a history is gone when the page is written (its files
+    changed during the build, or the environment was damaged): says what."""
+
+
+def shown_history(
+    domain: ClicheDomain, digest: str, name: str, revisions: Sequence[str]
+) -> tuple[History, CachedHistory]:
+    """The history whose source key has this digest, as a page written now shows
+    it, with ``revisions`` all in it (else :class:`StaleHistory`)."""
+    found = find_cached(domain, digest)
+    if found is None:  # the environment lost the history: only a damaged one does
+        raise StaleHistory(f"the history {name!r} is no longer known")
+    key, cached = found
+    history = report_of(domain, key, cached).history
+    missing = [revision for revision in revisions if revision not in history]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise StaleHistory(f"revisions no longer in the history: {', '.join(missing[:3])}{more}")
+    return history, cached
 
 
 def is_current(cached: CachedHistory) -> bool:
