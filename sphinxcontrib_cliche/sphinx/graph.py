@@ -1,14 +1,14 @@
 """The revision graph in a document: a node, and how each builder writes it.
 
 The node keeps plain data (the boxes and edges of the graph, and what its
-text drawing is drawn from) and, as children, one pending reference per linked revision, so
-Sphinx resolves the links like any other.  DOT is produced at write time,
-when the links are known, and handed to ``sphinx.ext.graphviz``: its
-``graphviz_output_format``, ``graphviz_dot`` and per-builder output apply.
-Builders without pictures (text, man, ...) get the text drawing as a literal
-block, and so does every builder when the ``dot`` program is missing: it is
-drawn then, from the history as the page is written, as the revisions are
-(:mod:`.revisions`).
+text drawing is drawn from) and, as children, one pending reference per
+linked revision, so Sphinx resolves the links like any other.  DOT is
+produced at write time, when the links are known, and handed to
+``sphinx.ext.graphviz``: its ``graphviz_output_format``, ``graphviz_dot``
+and per-builder output apply.  Builders without pictures (text, man, ...)
+get the text drawing as a literal block, and so does every builder when the
+``dot`` program is missing: it is drawn then, as the page is written, from
+the history kept for the build, as the revisions are (:mod:`.revisions`).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class GraphAsText(SphinxPostTransform):
             lanes: Lanes = graph["lanes"]
             try:
                 history, _ = shown_history(domain, lanes.history, graph["name"], lanes.revisions)
-                drawing = "\n".join(draw([history.get(name) for name in lanes.revisions]))
+                drawing = "\n".join(draw([history.get(each) for each in lanes.revisions]))
             except StaleHistory as stale:
                 drawing = f"Cannot draw the graph read for this page: {stale}. Build again."
                 logger.warning(drawing, type="cliche", subtype="render", location=graph)
