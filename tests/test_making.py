@@ -19,7 +19,7 @@ from sphinx import addnodes
 from sphinxcontrib_cliche.loading import load
 from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.sphinx.doctree import RenderOptions, history_nodes
-from sphinxcontrib_cliche.sphinx.making import element, reference, text_element
+from sphinxcontrib_cliche.sphinx.making import element, text_element
 from sphinxcontrib_cliche.testing.histories import Shape, generate
 
 
@@ -107,22 +107,6 @@ def test_nothing_is_shared_between_nodes() -> None:
     assert second["classes"] == []
 
 
-class _Builder:
-    def get_relative_uri(self, from_: str, to: str) -> str:
-        return f"../{to}.html"
-
-
-@pytest.mark.parametrize(("target", "title"), [("page-2", "Add people"), ("page-1", "")])
-def test_a_reference_is_what_make_refnode_makes(target: str, title: str) -> None:
-    from sphinx.util.nodes import make_refnode
-
-    builder: Any = _Builder()
-    made = reference(builder, "page-1", target, "cliche-h-abc", nodes.Text("abc"), title)
-    theirs = make_refnode(builder, "page-1", target, "cliche-h-abc", nodes.Text("abc"), title)
-    assert made.attributes == theirs.attributes
-    assert _state(made, None) == _state(theirs, None)
-
-
 def test_a_history_s_nodes_are_what_the_constructors_make(tmp_path: Path) -> None:
     generate(7, Shape(revisions=40, body_ops=4)).write(tmp_path)
     history = load(tmp_path / "versions").history
@@ -133,7 +117,7 @@ def test_a_history_s_nodes_are_what_the_constructors_make(tmp_path: Path) -> Non
         return element(nodes.reference, [label], refuri=f"#{operation.name}", internal=False)
 
     def own_link(typ: str, name: str, label: nodes.Node) -> nodes.Node:
-        return reference(_Builder(), "a", "b", f"{typ}-{name}", label, name)  # type: ignore[arg-type]
+        return element(nodes.reference, [label], refuri=f"b.html#{typ}-{name}", internal=True)
 
     indexed = RenderOptions(
         name="h",

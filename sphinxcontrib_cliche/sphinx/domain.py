@@ -17,9 +17,9 @@ from docutils import nodes
 from sphinx.domains import Domain, ObjType
 from sphinx.roles import XRefRole
 from sphinx.util import logging
+from sphinx.util.nodes import make_refnode
 
 from sphinxcontrib_cliche.sphinx.drawing import Drawing
-from sphinxcontrib_cliche.sphinx.making import reference
 from sphinxcontrib_cliche.sphinx.selection import Selection
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class RevisionObject:
         self, builder: Builder, fromdocname: str, contnode: nodes.Node
     ) -> nodes.reference:
         """The link to it from ``fromdocname``, titled with its message."""
-        return reference(builder, fromdocname, self.docname, self.anchor, contnode, self.message)
+        return make_refnode(builder, fromdocname, self.docname, self.anchor, contnode, self.message)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,9 @@ supports.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from docutils import nodes
-
-if TYPE_CHECKING:
-    from sphinx.builders import Builder
 
 E = TypeVar("E", bound=nodes.Element)
 
@@ -69,23 +66,3 @@ def text_element(cls: type[E], text: str, classes: list[str] | None = None, **at
     """``cls(text, text, classes=classes, **attributes)``: an element holding one text."""
     children: list[nodes.Node] = [nodes.Text(text)] if text else []
     return element(cls, children, classes, text, **attributes)
-
-
-def reference(
-    builder: Builder,
-    fromdocname: str,
-    todocname: str,
-    targetid: str,
-    child: nodes.Node,
-    title: str = "",
-) -> nodes.reference:
-    """The link Sphinx's ``make_refnode`` makes, for the tens of thousands a large
-    history's pages hold."""
-    attributes: dict[str, Any] = {"internal": True}
-    if fromdocname == todocname:
-        attributes["refid"] = targetid
-    else:
-        attributes["refuri"] = builder.get_relative_uri(fromdocname, todocname) + "#" + targetid
-    if title:
-        attributes["reftitle"] = title
-    return element(nodes.reference, [child], **attributes)
