@@ -951,6 +951,42 @@ def test_pages_parallel_build_is_identical(
     assert list(parallel.env.get_domain("cliche").reads.values()) == [1]
 
 
+@pytest.mark.parametrize("large", [True, False])
+def test_pages_kept_for_parallel_writers_are_frozen_from_the_collector(
+    make_app: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    """In a parallel HTML build the main process resolves every page and keeps it
+    for a forked writer: a large history's revisions are built among the objects
+    frozen for the build (no full collection walks them), unfrozen when it ends;
+    a small history's are left to the collector."""
+    if large:
+        monkeypatch.setattr(freeing, "FREEZE_FROM", 1)
+    parent = os.getpid()
+    resolved: list[tuple[int, int]] = []  # (revisions, frozen objects) as each page is
+
+    def look(app: Any, doctree: Any, docname: str) -> None:
+        if os.getpid() == parent:
+            revisions = len(list(doctree.findall(addnodes.desc)))
+            resolved.append((revisions, gc.get_freeze_count()))
+
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-pages", srcdir)
+    overrides = {**SHOW_TYPES, "cliche_config": str(_chain(tmp_path / "history", 20))}
+    app = make_app("html", srcdir=srcdir, confoverrides=overrides, parallel=2)
+    app.connect("doctree-resolved", look)
+    app.build()
+    assert warnings_of(app) == ""
+    assert app.builder.parallel_ok  # written by forked writers
+    assert sum(revisions for revisions, _ in resolved) == 20  # every page resolved here
+    frozen = [count for _, count in resolved]
+    if large:
+        # every page's nodes joined the frozen objects, which only grew
+        assert frozen == sorted(frozen) and frozen[-1] - frozen[0] > 40 * 20
+    else:
+        assert set(frozen) == {0}
+    assert gc.get_freeze_count() == 0  # the build unfroze what it froze
+
+
 def test_paged_directives_are_found_in_rest_and_myst() -> None:
     from sphinxcontrib_cliche.sphinx.pages import paged_directives
 

@@ -38,7 +38,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     history_nodes,
     index_node,
 )
-from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, take_apart
+from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, kept_for_writers, take_apart
 from sphinxcontrib_cliche.sphinx.making import element, text_element
 from sphinxcontrib_cliche.sphinx.store import StaleHistory, shown_history
 
@@ -97,9 +97,11 @@ class RenderRevisions(SphinxPostTransform):
         # A page of 500 revisions is some 40,000 new nodes (200,000 objects): left
         # to the collector, they would be scanned as they age and then trigger
         # full collections of the whole heap.  Where the page is freed once
-        # written (:mod:`.freeing`), they skip the collector altogether.
+        # written, or kept for a forked writer in a frozen build (:mod:`.freeing`),
+        # they skip the collector altogether.
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
-        promote = freed_when_written(builder_of(self))
+        builder = builder_of(self)
+        promote = freed_when_written(builder) or kept_for_writers(builder, domain)
         with collector_paused(promote=promote, frozen=domain.frozen):
             placeholders = list(self.document.findall(cliche_revisions))
             for node in placeholders:
