@@ -980,8 +980,8 @@ def test_pages_kept_for_parallel_writers_are_frozen_from_the_collector(
     assert sum(revisions for revisions, _ in resolved) == 20  # every page resolved here
     frozen = [count for _, count in resolved]
     if large:
-        # every page's nodes joined the frozen objects, which only grew
-        assert frozen == sorted(frozen) and frozen[-1] - frozen[0] > 40 * 20
+        # each later page's nodes (some eighty a revision) joined the frozen objects
+        assert frozen[-1] - frozen[0] > 40 * 20
     else:
         assert set(frozen) == {0}
     assert gc.get_freeze_count() == 0  # the build unfroze what it froze
