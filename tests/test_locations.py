@@ -136,6 +136,7 @@ def test_plain_ini_reading_agrees_with_alembics(
 
 
 def test_read_only_commands_import_neither_alembic_nor_sqlalchemy(tmp_path: Path) -> None:
+    """Nor Sphinx, docutils, or multiprocessing (only reads with operations fork)."""
     import subprocess
 
     _rev(tmp_path / "versions", "aaa", None)
@@ -146,7 +147,8 @@ def test_read_only_commands_import_neither_alembic_nor_sqlalchemy(tmp_path: Path
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    for command in ('heads', 'history', 'graph'):\n"
         f"        main([command, '-c', {str(tmp_path / 'alembic.ini')!r}])\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'sqlalchemy', 'sphinx', 'docutils'}))\n"
+        "unwanted = {'alembic', 'sqlalchemy', 'sphinx', 'docutils', 'multiprocessing'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & unwanted))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
