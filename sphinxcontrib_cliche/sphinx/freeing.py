@@ -56,16 +56,14 @@ if TYPE_CHECKING:
 FREEZE_FROM = 1000
 
 
-def freed_when_written(builder: Builder) -> bool:
-    """Whether the page being resolved is written, and freed, in this process."""
-    return builder.format == "html" and not builder.parallel_ok
-
-
-def kept_for_writers(builder: Builder, domain: ClicheDomain) -> bool:
-    """Whether the page being resolved is kept here for a forked writer (a
-    parallel HTML build) while this build holds objects frozen until it ends:
-    its revisions are then built among them (see the module doc)."""
-    return builder.format == "html" and builder.parallel_ok and domain.froze
+def built_unscanned(builder: Builder, domain: ClicheDomain) -> bool:
+    """Whether the page being resolved has its revisions built where no collection
+    scans them: in an HTML build, it is either written and freed in this process
+    (serial), or kept here for a forked writer while the build holds objects
+    frozen until it ends (parallel; see the module doc)."""
+    if builder.format != "html":
+        return False
+    return not builder.parallel_ok or domain.froze
 
 
 def release_written(

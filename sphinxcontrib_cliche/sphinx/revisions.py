@@ -38,7 +38,7 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     history_nodes,
     index_node,
 )
-from sphinxcontrib_cliche.sphinx.freeing import freed_when_written, kept_for_writers, take_apart
+from sphinxcontrib_cliche.sphinx.freeing import built_unscanned, take_apart
 from sphinxcontrib_cliche.sphinx.making import element, text_element
 from sphinxcontrib_cliche.sphinx.store import StaleHistory, shown_history
 
@@ -100,8 +100,7 @@ class RenderRevisions(SphinxPostTransform):
         # written, or kept for a forked writer in a frozen build (:mod:`.freeing`),
         # they skip the collector altogether.
         domain = cast("ClicheDomain", self.env.get_domain("cliche"))
-        builder = builder_of(self)
-        promote = freed_when_written(builder) or kept_for_writers(builder, domain)
+        promote = built_unscanned(builder_of(self), domain)
         with collector_paused(promote=promote, frozen=domain.frozen):
             placeholders = list(self.document.findall(cliche_revisions))
             for node in placeholders:
