@@ -19,6 +19,7 @@ from conftest import MIGRATIONS
 from sphinx import addnodes
 
 from sphinxcontrib_cliche.sphinx import freeing, store
+from sphinxcontrib_cliche.sphinx import revisions as rendering
 from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
 from sphinxcontrib_cliche.sphinx.gate import ClicheBuildError
 from sphinxcontrib_cliche.sphinx.graph import cliche_graph
@@ -66,6 +67,12 @@ def build(make_app: Callable[..., Any], tmp_path: Path) -> Builder:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def as_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTML builds make the revisions as nodes, as for a theme's own translator
+    (instead of writing them as HTML text, :mod:`.html_text`)."""
+    monkeypatch.setattr(rendering, "writes_html_itself", lambda builder, **_: False)
 
 
 def warnings_of(app: Any) -> str:
@@ -334,11 +341,12 @@ def test_own_links_lead_to_that_revision_or_nowhere(
 
 @pytest.mark.parametrize("buildername", ["html", "singlehtml", "epub"])
 def test_written_revisions_are_freed_without_the_cycle_collector(
-    make_app: Callable[..., Any], tmp_path: Path, buildername: str
+    make_app: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, buildername: str
 ) -> None:
-    """Every other ``html-page-context`` handler sees the revisions and graphs
-    whole; then, the page written, reference counting frees them: a large
-    history's pages do not wait for full cycle collections."""
+    """Made as nodes, every other ``html-page-context`` handler sees the revisions
+    and graphs whole; then, the page written, reference counting frees them: a
+    large history's pages do not wait for full cycle collections."""
+    as_nodes(monkeypatch)
     seen: list[str] = []
     refs: list[weakref.ref[Any]] = []
 
@@ -958,7 +966,9 @@ def test_pages_kept_for_parallel_writers_are_frozen_from_the_collector(
     """In a parallel HTML build the main process resolves every page and keeps it
     for a forked writer: a large history's revisions are built among the objects
     frozen for the build (no full collection walks them), unfrozen when it ends;
-    a small history's are left to the collector."""
+    a small history's are left to the collector.  (Revisions made as nodes: as
+    HTML text, a page holds one node a history.)"""
+    as_nodes(monkeypatch)
     if large:
         monkeypatch.setattr(freeing, "FREEZE_FROM", 1)
     parent = os.getpid()

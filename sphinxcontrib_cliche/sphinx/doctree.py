@@ -20,6 +20,7 @@ from sphinxcontrib_cliche.model.history import Node
 from sphinxcontrib_cliche.model.tables import TableChange
 from sphinxcontrib_cliche.render.operations import segments
 from sphinxcontrib_cliche.source.operations import Operation
+from sphinxcontrib_cliche.source.records import RevisionRecord
 from sphinxcontrib_cliche.sphinx.making import element, text_element
 
 _HEADER_LINE = re.compile(r"^(Revision ID|Revises|Create Date):", re.MULTILINE)
@@ -112,7 +113,7 @@ def history_nodes(shown: Sequence[Node], options: RenderOptions) -> list[nodes.N
 def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     record = node.record
     ident = anchor(options.name, node.revision)
-    marks = _marks_of(node)
+    marks = marks_of(node)
     # like Sphinx's own :no-index: objects, an unindexed copy has no anchor to clash with
     signature = addnodes.desc_signature("", "", ids=[ident] if options.index else [])
     if options.domain_class:
@@ -158,7 +159,7 @@ def _marks(marks: Sequence[str]) -> nodes.inline:
     return element(nodes.inline, children, ["cliche-marks"])
 
 
-def _marks_of(node: Node) -> tuple[str, ...]:
+def marks_of(node: Node) -> tuple[str, ...]:
     """The graph's marks, and ``irreversible`` for a revision that cannot be undone."""
     return (*node.marks, "irreversible") if node.record.irreversible else node.marks
 
@@ -304,25 +305,31 @@ def _literals(values: Sequence[str]) -> list[nodes.Node]:
 
 
 def _docstring(node: Node, options: RenderOptions) -> list[nodes.Node]:
-    record = node.record
+    recovered, paragraphs = docstring_text(node.record)
+    result: list[nodes.Node] = []
+    if recovered:
+        note = "Docstring found after the imports: Alembic does not see it."
+        result.append(nodes.paragraph(note, note, classes=["cliche-recovered"]))
+    if not paragraphs:
+        return result
+    if options.parse_docstring is not None:
+        result.extend(options.parse_docstring("\n\n".join(paragraphs)))
+        return result
+    for paragraph in paragraphs:
+        result.append(text_element(nodes.paragraph, paragraph, ["cliche-doc"]))
+    return result
+
+
+def docstring_text(record: RevisionRecord) -> tuple[bool, list[str]]:
+    """Whether the docstring was recovered from below the imports, and its
+    paragraphs after the first (the message) without Alembic's header lines."""
     body = record.longdoc
     recovered = False
     if not body and record.recovered_doc:
         body, recovered = record.recovered_doc.strip(), True
     paragraphs = [p for p in body.split("\n\n")[1:] if p.strip() and not _HEADER_LINE.match(p)]
     text = "\n\n".join(_without_header_lines(p) for p in paragraphs).strip()
-    result: list[nodes.Node] = []
-    if recovered:
-        note = "Docstring found after the imports: Alembic does not see it."
-        result.append(nodes.paragraph(note, note, classes=["cliche-recovered"]))
-    if not text:
-        return result
-    if options.parse_docstring is not None:
-        result.extend(options.parse_docstring(text))
-        return result
-    for paragraph in text.split("\n\n"):
-        result.append(text_element(nodes.paragraph, paragraph, ["cliche-doc"]))
-    return result
+    return recovered, text.split("\n\n") if text else []
 
 
 def _without_header_lines(paragraph: str) -> str:

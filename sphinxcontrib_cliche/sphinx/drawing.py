@@ -205,7 +205,10 @@ def _spare_workers(app: Sphinx) -> int:
         return 0
     if app.parallel > 1 or not shutil.which(config.graphviz_dot):
         return 0
-    return min(MAX_WORKERS, usable_cores() - 1)
+    cores = usable_cores()
+    # as many as the cores: the writer, fast since it writes revisions as text
+    # (:mod:`.html_text`), mostly waits for the pictures, and waits idle
+    return 0 if cores < 2 else min(MAX_WORKERS, cores)
 
 
 def _links(app: Sphinx, graph: GraphRead, targets: Targets) -> dict[str, str]:

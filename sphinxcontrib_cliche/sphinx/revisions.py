@@ -30,7 +30,7 @@ from sphinx.util import logging
 
 from sphinxcontrib_cliche.loading import collector_paused
 from sphinxcontrib_cliche.render.operations import reference_target
-from sphinxcontrib_cliche.sphinx.compat import builder_of
+from sphinxcontrib_cliche.sphinx.compat import builder_of, double_anchor_page
 from sphinxcontrib_cliche.sphinx.doctree import (
     OperationLink,
     OwnLink,
@@ -39,14 +39,24 @@ from sphinxcontrib_cliche.sphinx.doctree import (
     index_node,
 )
 from sphinxcontrib_cliche.sphinx.freeing import built_unscanned, take_apart
+from sphinxcontrib_cliche.sphinx.html_text import (
+    HtmlOptions,
+    OperationHtml,
+    OwnHref,
+    external_link,
+    history_html,
+    literal,
+    permalink,
+    writes_html_itself,
+)
 from sphinxcontrib_cliche.sphinx.making import element, text_element
-from sphinxcontrib_cliche.sphinx.store import StaleHistory, shown_history
+from sphinxcontrib_cliche.sphinx.store import CachedHistory, StaleHistory, shown_history
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
 
-    from sphinxcontrib_cliche.model.history import Node
+    from sphinxcontrib_cliche.model.history import History, Node
     from sphinxcontrib_cliche.source.locations import Locations
     from sphinxcontrib_cliche.source.operations import Operation
     from sphinxcontrib_cliche.sphinx.domain import ClicheDomain
@@ -117,7 +127,35 @@ class RenderRevisions(SphinxPostTransform):
             history, cached = shown_history(domain, shown.history, shown.name, shown.revisions)
         except StaleHistory as stale:
             return self._stale(node, str(stale))
-        options = RenderOptions(
+        revisions = [history.get(revision) for revision in shown.revisions]
+        if self._writes_html_itself(shown):
+            options = HtmlOptions(
+                name=shown.name,
+                index=shown.index,
+                display_path=display_path(cached.locations),
+                own_href=self._own_href(domain, shown.name),
+                operation_html=operation_html_linker(self.config) if shown.operations else None,
+                downgrade=shown.downgrade,
+                permalink=permalink(builder_of(self)),
+                label_owners=history.label_owners,
+            )
+            return [nodes.raw("", history_html(revisions, options), format="html")]
+        return history_nodes(revisions, self._options(shown, domain, cached, history))
+
+    def _writes_html_itself(self, shown: Shown) -> bool:
+        """HTML text instead of nodes (:mod:`.html_text`), where the page's writer
+        is known to write the nodes as that text; operations linked through
+        intersphinx are left to the resolver as nodes."""
+        if not self.late or not writes_html_itself(
+            builder_of(self), external_links=shown.operations
+        ):
+            return False
+        return not (shown.operations and links_through_intersphinx(self.config))
+
+    def _options(
+        self, shown: Shown, domain: ClicheDomain, cached: CachedHistory, history: History
+    ) -> RenderOptions:
+        return RenderOptions(
             name=shown.name,
             index=shown.index,
             display_path=display_path(cached.locations),
@@ -127,7 +165,33 @@ class RenderRevisions(SphinxPostTransform):
             domain_class=self.late,
             label_owners=history.label_owners,
         )
-        return history_nodes([history.get(revision) for revision in shown.revisions], options)
+
+    def _own_href(self, domain: ClicheDomain, history: str) -> OwnHref:
+        """:meth:`_own_linker` as an ``href`` and title, each page's relative URI
+        asked of the builder once."""
+        builder, docname = builder_of(self), self.env.docname
+        uris: dict[str, str | None] = {}
+        single_page = double_anchor_page(builder)
+
+        def href(typ: str, name: str) -> tuple[str, str] | None:
+            target = domain.own_target(history, typ, name)
+            if target is None:
+                return None
+            if target.docname == docname:
+                return f"#{target.anchor}", target.message
+            if target.docname not in uris:
+                try:
+                    uris[target.docname] = builder.get_relative_uri(docname, target.docname)
+                except NoUri:  # the builder does not write the target's document
+                    uris[target.docname] = None
+            uri = uris[target.docname]
+            if uri is None:
+                return None
+            if single_page is not None and "#" in uri:
+                return f"{single_page}#{target.anchor}", target.message
+            return f"{uri}#{target.anchor}", target.message
+
+        return href
 
     def _own_linker(self, domain: ClicheDomain, history: str) -> OwnLink:
         """Every document is read by now, so the history's own links are made
@@ -187,6 +251,22 @@ def operation_linker(config: Config) -> OperationLink:
                 "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
             )
         return element(nodes.reference, [label], refuri=f"{base_url}#{target}", internal=False)
+
+    return link
+
+
+def operation_html_linker(config: Config) -> OperationHtml:
+    """:func:`operation_linker` as HTML, for links by URL."""
+    base_url = config.cliche_alembic_docs_url
+    links: dict[tuple[str, str], str] = {}  # a history has a handful of kinds
+
+    def link(operation: Operation, text: str) -> str:
+        found = links.get((operation.name, text))
+        if found is None:
+            label = literal(text, "cliche-op ")
+            url = f"{base_url}#{reference_target(operation)}"
+            found = links[(operation.name, text)] = external_link(url, label)
+        return found
 
     return link
 
