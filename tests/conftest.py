@@ -82,3 +82,17 @@ def write_revision(tmp_path: Path) -> RevisionWriter:
         return path
 
     return write
+
+
+def write_alembic_inventory(path: Path, names: list[str]) -> None:
+    """An intersphinx inventory of Alembic's ``Operations`` methods ``names``."""
+    import zlib
+
+    lines = "".join(
+        f"alembic.operations.Operations.{name} py:method 1 ops.html#$ -\n" for name in names
+    )
+    header = (
+        "# Sphinx inventory version 2\n# Project: Alembic\n# Version: 1\n"
+        "# The remainder of this file is compressed using zlib.\n"
+    )
+    path.write_bytes(header.encode() + zlib.compress(lines.encode()))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import write_alembic_inventory
 from sphinx.writers.html5 import HTML5Translator
 
 from sphinxcontrib_cliche.sphinx import html_text, revisions
@@ -142,6 +143,19 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return source
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the histories written as HTML text."""
+    written: list[int] = []
+    history_html = html_text.history_html
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        written.append(1)
+        return history_html(*args, **kwargs)
+
+    monkeypatch.setattr(revisions, "history_html", counted)
+    return written
+
+
 def _never(builder: Any, *, external_links: bool) -> bool:
     return False
 
@@ -191,14 +205,7 @@ def test_text_is_what_the_translator_writes(
     overrides: dict[str, str],
     histories: int,
 ) -> None:
-    written: list[int] = []
-    history_html = html_text.history_html
-
-    def counted(*args: Any, **kwargs: Any) -> str:
-        written.append(1)
-        return history_html(*args, **kwargs)
-
-    monkeypatch.setattr(revisions, "history_html", counted)
+    written = _counted(monkeypatch)
     text = _build(make_app, project, buildername, tmp_path / "text", **overrides)
     assert len(written) == histories  # of the five, those written as text
     monkeypatch.setattr(revisions, "writes_html_itself", _never)
@@ -213,12 +220,12 @@ def test_text_is_what_the_translator_writes(
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "histories"),
     [
-        {"html_permalinks": False},
-        {"html_permalinks_icon": "#", "language": "de"},
-        {"html_compact_lists": False},
-        {"cliche_alembic_docs_url": "https://example.org/ops?x=1&y=2"},
+        ({"html_permalinks": False}, 5),
+        ({"html_permalinks_icon": "#", "language": "de"}, 5),
+        ({"html_compact_lists": False}, 0),  # a case the text is not written for
+        ({"cliche_alembic_docs_url": "https://example.org/ops?x=1&y=2"}, 5),
     ],
     ids=["no-permalinks", "icon-and-language", "lists-not-compact", "docs-url"],
 )
@@ -228,11 +235,40 @@ def test_text_follows_the_settings(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     overrides: dict[str, Any],
+    histories: int,
 ) -> None:
+    written = _counted(monkeypatch)
     text = _build(make_app, project, "html", tmp_path / "text", **overrides)
+    assert len(written) == histories
     monkeypatch.setattr(revisions, "writes_html_itself", _never)
     made = _build(make_app, project, "html", tmp_path / "nodes", **overrides)
     assert _pages(Path(text.outdir)) == _pages(Path(made.outdir))
+
+
+def test_operations_linked_through_intersphinx(
+    make_app: Callable[..., Any], project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operation names are resolved by Sphinx and written by its translator, once
+    a page each; those the inventory lacks stay text, as they would."""
+    inventory = tmp_path / "alembic.inv"
+    write_alembic_inventory(inventory, ["add_column", "create_table", "drop_table"])
+
+    def overrides() -> dict[str, Any]:  # new each build: intersphinx rewrites its mapping
+        return {
+            "extensions": ["sphinx.ext.intersphinx", "sphinxcontrib_cliche"],
+            "intersphinx_mapping": {"alembic": ("https://alembic.example/", str(inventory))},
+        }
+
+    written = _counted(monkeypatch)
+    text = _build(make_app, project, "html", tmp_path / "text", **overrides())
+    assert len(written) == 5
+    monkeypatch.setattr(revisions, "writes_html_itself", _never)
+    made = _build(make_app, project, "html", tmp_path / "nodes", **overrides())
+    pages = _pages(Path(text.outdir))
+    assert pages == _pages(Path(made.outdir))
+    shown = "".join(pages.values())
+    assert "https://alembic.example/ops.html#alembic.operations.Operations.add_column" in shown
+    assert '<code class="cliche-op docutils literal notranslate"><span class="pre">execute' in shown
 
 
 def _terms(outdir: Path) -> set[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from alembic.operations import BatchOperations, Operations
 from bs4 import BeautifulSoup
-from conftest import MIGRATIONS
+from conftest import MIGRATIONS, write_alembic_inventory
 
 from sphinxcontrib_cliche.cli.main import main
 from sphinxcontrib_cliche.loading import load
@@ -198,7 +198,7 @@ def test_operations_and_tables_in_sphinx(ops_app: Any) -> None:
 @pytest.mark.sphinx
 def test_operation_links_through_intersphinx(ops_app: Any, tmp_path: Path) -> None:
     inventory = tmp_path / "alembic-objects.inv"
-    _write_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
+    write_alembic_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
     app = ops_app(
         ".. cliche-history::\n",
         extensions=["sphinx.ext.intersphinx", "sphinxcontrib_cliche"],
@@ -209,16 +209,6 @@ def test_operation_links_through_intersphinx(ops_app: Any, tmp_path: Path) -> No
     assert (
         link["href"] == "https://alembic.example/ops.html#alembic.operations.Operations.add_column"
     )
-
-
-def _write_inventory(path: Path, names: list[str]) -> None:
-    import zlib
-
-    lines = "".join(
-        f"alembic.operations.Operations.{name} py:method 1 ops.html#$ -\n" for name in names
-    )
-    header = "# Sphinx inventory version 2\n# Project: Alembic\n# Version: 1\n# The remainder of this file is compressed using zlib.\n"
-    path.write_bytes(header.encode() + zlib.compress(lines.encode()))
 
 
 @pytest.mark.sphinx
@@ -261,7 +251,7 @@ def test_html_revisions_made_after_sphinx_post_transforms_are_the_same(
     """For HTML the revisions are made after Sphinx's own post-transforms, which
     would only walk them; the page is byte for byte the page made before them."""
     inventory = tmp_path / "alembic-objects.inv"
-    _write_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
+    write_alembic_inventory(inventory, ["add_column", "create_table", "drop_column", "drop_table"])
     index = "History\n=======\n\n.. cliche-history::\n   :downgrade:\n\n.. cliche-tables::\n"
 
     def page(name: str) -> str:

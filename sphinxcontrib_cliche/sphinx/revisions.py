@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from docutils import nodes
+from docutils.utils import new_document
 from sphinx import addnodes
 from sphinx.errors import NoUri
 from sphinx.transforms.post_transforms import ReferencesResolver, SphinxPostTransform
@@ -55,6 +56,7 @@ from sphinxcontrib_cliche.sphinx.store import CachedHistory, StaleHistory, shown
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
     from sphinx.config import Config
+    from sphinx.writers.html5 import HTML5Translator
 
     from sphinxcontrib_cliche.model.history import History, Node
     from sphinxcontrib_cliche.source.locations import Locations
@@ -134,7 +136,7 @@ class RenderRevisions(SphinxPostTransform):
                 index=shown.index,
                 display_path=display_path(cached.locations),
                 own_href=self._own_href(domain, shown.name),
-                operation_html=operation_html_linker(self.config) if shown.operations else None,
+                operation_html=self._operation_html(node) if shown.operations else None,
                 downgrade=shown.downgrade,
                 permalink=permalink(builder_of(self)),
                 label_owners=history.label_owners,
@@ -144,13 +146,42 @@ class RenderRevisions(SphinxPostTransform):
 
     def _writes_html_itself(self, shown: Shown) -> bool:
         """HTML text instead of nodes (:mod:`.html_text`), where the page's writer
-        is known to write the nodes as that text; operations linked through
-        intersphinx are left to the resolver as nodes."""
-        if not self.late or not writes_html_itself(
-            builder_of(self), external_links=shown.operations
-        ):
-            return False
-        return not (shown.operations and links_through_intersphinx(self.config))
+        is known to write the nodes as that text."""
+        builder = builder_of(self)
+        return self.late and writes_html_itself(builder, external_links=shown.operations)
+
+    def _operation_html(self, placeholder: nodes.Element) -> OperationHtml:
+        """Operation names as HTML: by URL, or through intersphinx as Sphinx's
+        resolver and translator make them, once a page for each operation."""
+        if not links_through_intersphinx(self.config):
+            return operation_html_linker(self.config)
+        make_link = operation_linker(self.config)
+        links: dict[tuple[str, str], str] = {}
+
+        def link(operation: Operation, text: str) -> str:
+            key = (operation.name, text)
+            if key not in links:
+                links[key] = self._resolved_html(make_link(operation, text), placeholder)
+            return links[key]
+
+        return link
+
+    def _resolved_html(self, reference: nodes.Node, placeholder: nodes.Element) -> str:
+        """A pending reference resolved on this page (a warning points at the
+        directive) and written by the page's translator."""
+        builder = builder_of(self)
+        paragraph = nodes.paragraph("", "", reference)
+        paragraph.source, paragraph.line = placeholder.source, placeholder.line
+        self.document += paragraph  # where the resolver looks, for as long as it looks
+        try:
+            ReferencesResolver(self.document).apply()
+        finally:
+            self.document.remove(paragraph)
+        scratch = new_document(paragraph.source or "", builder.docsettings)  # type: ignore[attr-defined]
+        translator = cast("HTML5Translator", builder.create_translator(scratch, builder))
+        for child in paragraph.children:
+            child.walkabout(translator)
+        return "".join(translator.body)
 
     def _options(
         self, shown: Shown, domain: ClicheDomain, cached: CachedHistory, history: History
