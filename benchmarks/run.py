@@ -11,7 +11,8 @@ measurements of the same run.  In-process figures are timed inside the child,
 after its imports; whole-command figures include start-up and imports.
 Peak memory is each child's maximum resident set size.  cliche's reading
 cache is off except in the rows marked "warm cache", which show a repeated
-run over an unchanged history (as in pre-commit or CI re-runs).
+run over an unchanged history (as in pre-commit or CI re-runs), or a docs
+build after ``cliche check`` read the same files.
 """
 
 from __future__ import annotations
@@ -172,10 +173,12 @@ def _sphinx(folder: Path, mode: str) -> tuple[float, int, str]:
 
     ``mode``: ``ext`` (``cliche-history`` with graph and operations), ``ext-plain``
     (both off), ``rest`` and ``rest-plain`` (the same content written as plain
-    reST, see ``plain_rest.py``), or ``again`` (``ext`` built a second time with
-    nothing changed).
+    reST, see ``plain_rest.py``), ``again`` (``ext`` built a second time with
+    nothing changed), or ``ext-warm`` (``ext`` with the reading cache that
+    ``cliche check`` filled, as when CI runs the check before the docs).
     """
     docs = folder / f"docs-{mode}"
+    cache = _warm(folder) if mode == "ext-warm" else None
     if mode == "again":
         docs = folder / "docs-ext"
     else:
@@ -202,7 +205,7 @@ def _sphinx(folder: Path, mode: str) -> tuple[float, int, str]:
     if mode.startswith("rest"):
         return _process([str(BIN / "sphinx-build"), *build])
     # the same build, with the time spent in the extension's code as the note
-    return _process([PYTHON, str(HERE / "share.py"), *build], noted=True)
+    return _process([PYTHON, str(HERE / "share.py"), *build], noted=True, cache=cache)
 
 
 def _dot(folder: Path, collapse: str) -> tuple[float, int, str]:
@@ -261,6 +264,10 @@ SPHINX_MEASURES = [
     Measure("sphinx: plain reST, graph + operations", lambda f, n: _sphinx(f, "rest")),
     Measure("sphinx: cliche-history, graph + operations", lambda f, n: _sphinx(f, "ext")),
     Measure("sphinx: second build, nothing changed", lambda f, n: _sphinx(f, "again")),
+    Measure(
+        "sphinx: after cliche check, graph + operations",
+        lambda f, n: _sphinx(f, "ext-warm"),
+    ),
     Measure("sphinx: plain reST, no graph, no operations", lambda f, n: _sphinx(f, "rest-plain")),
     Measure(
         "sphinx: cliche-history, no graph, no operations", lambda f, n: _sphinx(f, "ext-plain")
@@ -286,6 +293,11 @@ RATIOS = [
         "sphinx: cliche-history, graph + operations",
         "sphinx: plain reST, graph + operations",
         "x the plain reST build (graph + operations)",
+    ),
+    (
+        "sphinx: after cliche check, graph + operations",
+        "sphinx: plain reST, graph + operations",
+        "x the plain reST build (graph + operations, after cliche check)",
     ),
     (
         "sphinx: cliche-history, no graph, no operations",
@@ -328,6 +340,8 @@ def main() -> None:
         # never kept, so a history written just now must age a little first
         time.sleep(max(0.0, RACY_SECONDS + 0.5 - (time.time() - _newest(folder))))
         _process([str(BIN / "cliche"), "history", "-d", str(folder)], cache=_warm(folder))
+        if size in options.sphinx_sizes:  # whole files, with their operations
+            _process([str(BIN / "cliche"), "check", "-d", str(folder)], cache=_warm(folder))
         measures = [
             m for m in MEASURES if size in options.sizes and (m.sizes is None or size in m.sizes)
         ]  # none for a size given only for the Sphinx builds
