@@ -9,6 +9,9 @@ the page is written, one page at a time, from the same snapshot the page was
 read from (:mod:`.store`).  The domain's objects are noted at read time as
 before, so references resolve across pages.
 
+For Sphinx's own HTML translator the nodes are not made at all: the page
+gets the HTML they would become (:mod:`.html_text`).
+
 Docstrings parsed as reST and ``:sql:`` are rendered at read time instead:
 the first needs the directive's parser state, the second runs Alembic and
 warns at the directive's line.
@@ -95,7 +98,9 @@ def placeholder(shown: Shown, nodes_shown: Sequence[Node]) -> cliche_revisions:
 
 class RenderRevisions(SphinxPostTransform):
     """Replace each placeholder with the revisions' nodes, first of the
-    post-transforms: theirs may concern the revisions (LaTeX's URL footnotes)."""
+    post-transforms: theirs may concern the revisions (LaTeX's URL footnotes).
+    In HTML, where the page's translator allows, with their HTML instead
+    (:mod:`.html_text`)."""
 
     # before ReferencesResolver (10): operations may link through intersphinx
     default_priority = 1
@@ -255,7 +260,8 @@ class RenderRevisionsForHTML(RenderRevisions):
     of a 10,000-revision build.  What two of them would do is done here: the
     signatures carry their domain's class (``PropagateDescDomain``), and
     operation links through intersphinx go to Sphinx's resolver.  The history's
-    own links are made finished anyway.
+    own links are made finished anyway.  Written as HTML text, the revisions
+    have their operation links resolved one by one instead.
     """
 
     # after Sphinx's own; the last of them, TrimDoctestFlagsTransform, is 401
