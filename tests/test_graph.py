@@ -417,7 +417,7 @@ def test_graphs_drawn_ahead_are_the_pictures_shown(
     assert len(made) == 6
     assert app.env.get_domain("cliche").drawing.pool is None  # shut down with the build
 
-    monkeypatch.setattr(drawing, "usable_cores", lambda: 1)  # no core to spare: drawn as written
+    monkeypatch.setattr(drawing, "usable_cores", lambda: 1)  # a single core: drawn as written
     runs.threads.clear()
     serial = _paged_build(make_app, tmp_path, "serial", buildername)
     assert runs.ahead() == 0 and len(runs.threads) == 5
@@ -491,3 +491,20 @@ def test_an_overview_drawn_early_with_links_foretold_wrongly_is_drawn_again(
     overview = BeautifulSoup((Path(app.outdir) / "index.html").read_text(), "html.parser")
     links = {area["href"] for area in overview.select("map area")}
     assert links and all(href.startswith("all.html#") for href in links)
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 0), (2, 2), (3, 3), (16, drawing.MAX_WORKERS)])
+def test_pictures_are_drawn_on_every_core_from_two(
+    monkeypatch: pytest.MonkeyPatch, cores: int, workers: int
+) -> None:
+    """The writer, writing revisions as HTML text, outruns ``dot``: every core
+    draws, though one of them also writes; a single core draws as it writes."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(drawing, "usable_cores", lambda: cores)
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: f"/usr/bin/{name}")
+    config = SimpleNamespace(graphviz_output_format="png", graphviz_dot="dot")
+    app = SimpleNamespace(builder=SimpleNamespace(name="html"), config=config, parallel=0)
+    assert drawing._drawing_workers(app) == workers  # type: ignore[arg-type]
+    app.parallel = 2  # -j: the forked writers draw their own
+    assert drawing._drawing_workers(app) == 0  # type: ignore[arg-type]

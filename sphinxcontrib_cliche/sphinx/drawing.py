@@ -1,4 +1,4 @@
-"""Graph pictures drawn on spare cores while the pages are being written.
+"""Graph pictures drawn on every core while the pages are being written.
 
 A page's graph as a PNG is a picture of up to some 1,300 x 8,000 pixels, and
 rasterising it is most of what ``dot`` does: 0.3 to 0.5 s a page of 500
@@ -21,7 +21,9 @@ Only where it is safe and worth it: PNG output (SVG is drawn in
 milliseconds, and is rewritten for its page as it is drawn), a serial build
 (``-j`` already spreads the writing over processes, and a forked writer must
 not wait on a thread it does not have: the pool is never made there), and a
-machine with a core to spare.
+machine with two cores or more.  There are as many workers as cores: the
+writer, which writes the revisions as text (:mod:`.html_text`), would
+otherwise wait for the pictures at the end.
 
 One picture is started sooner.  A history split into pages puts each
 revision on a page known before any page is read, so its overview's links
@@ -150,7 +152,7 @@ def _own_targets(domain: ClicheDomain, history: str) -> Targets:
 def _started(app: Sphinx, drawing: Drawing) -> bool:
     """Whether pictures are drawn ahead in this build (starting the workers)."""
     if drawing.pool is None:
-        workers = _spare_workers(app)
+        workers = _drawing_workers(app)
         if not workers:
             return False
         drawing.pool = ThreadPoolExecutor(workers, thread_name_prefix="cliche-dot")
@@ -198,7 +200,7 @@ def _remove_picture(future: Future[Any]) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _spare_workers(app: Sphinx) -> int:
+def _drawing_workers(app: Sphinx) -> int:
     """How many pictures to draw at once; 0 where drawing ahead is not for this build."""
     config = app.config
     if app.builder.name not in BUILDERS or config.graphviz_output_format != "png":
@@ -206,8 +208,6 @@ def _spare_workers(app: Sphinx) -> int:
     if app.parallel > 1 or not shutil.which(config.graphviz_dot):
         return 0
     cores = usable_cores()
-    # as many as the cores: the writer, fast since it writes revisions as text
-    # (:mod:`.html_text`), mostly waits for the pictures, and waits idle
     return 0 if cores < 2 else min(MAX_WORKERS, cores)
 
 
