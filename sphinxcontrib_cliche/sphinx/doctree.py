@@ -99,6 +99,8 @@ def anchor(history: str, revision: str) -> str:
     return f"cliche-{_UNSAFE_ID_CHARS.sub('-', history)}-{_UNSAFE_ID_CHARS.sub('-', revision)}"
 
 
+#: Said of a docstring that Alembic misses (:func:`docstring_text`).
+RECOVERED_NOTE = "Docstring found after the imports: Alembic does not see it."
 #: The class of the container holding a history's revisions.
 HISTORY_CLASS = "cliche-history"
 
@@ -308,7 +310,7 @@ def _docstring(node: Node, options: RenderOptions) -> list[nodes.Node]:
     recovered, paragraphs = docstring_text(node.record)
     result: list[nodes.Node] = []
     if recovered:
-        note = "Docstring found after the imports: Alembic does not see it."
+        note = RECOVERED_NOTE
         result.append(nodes.paragraph(note, note, classes=["cliche-recovered"]))
     if not paragraphs:
         return result

@@ -3,8 +3,8 @@
 A revision is some eighty docutils nodes (:mod:`.doctree`).  At 10,000
 revisions the HTML builder made 800,000 of them, indexed their text for
 search, translated them node by node and freed them: three quarters of the
-whole build (a 10,000-revision history without graph or operations took
-21.7 s; with the revisions left out, 6.5 s).  Yet the HTML those nodes
+whole build (a 10,000-revision history without graphs took 21.7 s; with
+the revisions left out, 6.5 s).  Yet the HTML those nodes
 become is a plain function of the revisions, their links and a few
 settings.  So where the page is written by Sphinx's stock
 ``HTML5Translator`` (the ``html``, ``dirhtml``, ``singlehtml`` and ``epub``
@@ -41,6 +41,7 @@ from sphinxcontrib_cliche.render.operations import segments
 from sphinxcontrib_cliche.sphinx.compat import app_of
 from sphinxcontrib_cliche.sphinx.doctree import (
     HISTORY_CLASS,
+    RECOVERED_NOTE,
     anchor,
     docstring_text,
     marks_of,
@@ -243,8 +244,7 @@ class _Writer:
         parts.append(self.fields(node))
         recovered, paragraphs = docstring_text(record)
         if recovered:
-            note = "Docstring found after the imports: Alembic does not see it."
-            parts.append(f'<p class="cliche-recovered">{text(note)}</p>\n')
+            parts.append(f'<p class="cliche-recovered">{text(RECOVERED_NOTE)}</p>\n')
         parts.extend(f'<p class="cliche-doc">{text(paragraph)}</p>\n' for paragraph in paragraphs)
         parts.append("</dd></dl>\n\n")
         return "".join(parts)
