@@ -99,6 +99,8 @@ def anchor(history: str, revision: str) -> str:
     return f"cliche-{_UNSAFE_ID_CHARS.sub('-', history)}-{_UNSAFE_ID_CHARS.sub('-', revision)}"
 
 
+#: Shown for a revision without a message.
+NO_MESSAGE = "(no message)"
 #: Said of a docstring that Alembic misses (:func:`docstring_text`).
 RECOVERED_NOTE = "Docstring found after the imports: Alembic does not see it."
 #: The class of the container holding a history's revisions.
@@ -123,7 +125,7 @@ def revision_nodes(node: Node, options: RenderOptions) -> list[nodes.Node]:
     heading: list[nodes.Node] = [addnodes.desc_name(node.revision, node.revision)]
     if marks:
         heading += [nodes.Text(" "), _marks(marks)]
-    message = record.message or "(no message)"
+    message = record.message or NO_MESSAGE
     heading += [_punctuation(" \u2014 "), text_element(nodes.inline, message, ["cliche-message"])]
     signature.extend(heading)
     content: list[nodes.Node] = [_fields(node, options)]

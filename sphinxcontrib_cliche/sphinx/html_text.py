@@ -41,6 +41,7 @@ from sphinxcontrib_cliche.render.operations import segments
 from sphinxcontrib_cliche.sphinx.compat import app_of
 from sphinxcontrib_cliche.sphinx.doctree import (
     HISTORY_CLASS,
+    NO_MESSAGE,
     RECOVERED_NOTE,
     anchor,
     docstring_text,
@@ -174,8 +175,10 @@ def protected(value: str) -> str:
     return "".join(parts)
 
 
-def literal(value: str, classes: str = "") -> str:
-    return f'<code class="{classes}docutils literal notranslate">{protected(value)}</code>'
+def literal(words: str, *classes: str) -> str:
+    """A ``literal`` node around ``words`` (:func:`protected` text), its
+    ``classes`` before the translator's own."""
+    return f'<code class="{" ".join((*classes, "docutils literal notranslate"))}">{words}</code>'
 
 
 def history_html(shown: Sequence[Node], options: HtmlOptions) -> str:
@@ -236,7 +239,7 @@ class _Writer:
             parts.append(" ")
             parts.append(self.marks(marks))
         parts.append(self.punctuation(" \u2014 "))
-        message = record.message or "(no message)"
+        message = record.message or NO_MESSAGE
         parts.append(f'<span class="cliche-message">{protected(message)}</span>')
         if ident and options.permalink:
             parts.append(options.permalink.replace("\0", ident))
@@ -269,13 +272,13 @@ class _Writer:
         fields.paragraph("Parents", self.refs(node.parents) or text("<base>"))
         fields.paragraph("Children", self.refs(node.children) or "none")
         if record.labels:
-            labels = ", ".join(literal(label) for label in record.labels)
+            labels = ", ".join(literal(protected(label)) for label in record.labels)
             fields.paragraph("Branch labels", labels)
         if record.dependencies:
             fields.paragraph("Depends on", self.refs(record.dependencies, options.label_owners))
         if record.create_date:
             fields.paragraph("Created", text(record.create_date.isoformat(" ")))
-        fields.paragraph("File", literal(options.display_path(record.path)))
+        fields.paragraph("File", literal(protected(options.display_path(record.path))))
         if options.operation_html is not None:
             if record.upgrade_ops:
                 fields.add("Operations", self.operations(record.upgrade_ops))
@@ -309,9 +312,7 @@ class _Writer:
             elif kind == "table":
                 parts.append(self.table(value))
             elif kind == "code":
-                parts.append(
-                    f'<code class="docutils literal notranslate">{self.protected(value)}</code>'
-                )
+                parts.append(literal(self.protected(value)))
             else:
                 parts.append(text(value))
         return "".join(parts)
@@ -319,14 +320,14 @@ class _Writer:
     def table(self, table: str) -> str:
         found = self.tables.get(table)
         if found is None:
-            label = literal(table, "xref cliche cliche-table ")
+            label = literal(protected(table), "xref", "cliche", "cliche-table")
             found = self.tables[table] = self.own_link("table", table, label)
         return found
 
     def refs(self, revisions: Sequence[str], owners: Mapping[str, str] | None = None) -> str:
         links = []
         for revision in revisions:
-            label = literal(revision, "xref cliche cliche-rev ")
+            label = literal(protected(revision), "xref", "cliche", "cliche-rev")
             target = owners.get(revision, revision) if owners else revision
             links.append(self.own_link("rev", target, label))
         return ", ".join(links)
@@ -338,8 +339,3 @@ class _Writer:
         href, title = found
         titled = f' title="{attribute(title)}"' if title else ""
         return f'<a class="reference internal" href="{attribute(href)}"{titled}>{label}</a>'
-
-
-def external_link(href: str, label: str) -> str:
-    """A reference to a URL (``internal=False``), around its label's HTML."""
-    return f'<a class="reference external" href="{attribute(href)}">{label}</a>'

@@ -47,9 +47,7 @@ from sphinxcontrib_cliche.sphinx.html_text import (
     HtmlOptions,
     OperationHtml,
     OwnHref,
-    external_link,
     history_html,
-    literal,
     permalink,
     writes_html_itself,
 )
@@ -156,32 +154,32 @@ class RenderRevisions(SphinxPostTransform):
         return self.late and writes_html_itself(builder, external_links=shown.operations)
 
     def _operation_html(self, placeholder: nodes.Element) -> OperationHtml:
-        """Operation names as HTML: by URL, or through intersphinx as Sphinx's
-        resolver and translator make them, once a page for each operation."""
-        if not links_through_intersphinx(self.config):
-            return operation_html_linker(self.config)
+        """Operation names as HTML: each made as the nodes make it, resolved
+        where it links through intersphinx, and written by the page's
+        translator, once a page for each operation."""
         make_link = operation_linker(self.config)
         links: dict[tuple[str, str], str] = {}
 
         def link(operation: Operation, text: str) -> str:
             key = (operation.name, text)
             if key not in links:
-                links[key] = self._resolved_html(make_link(operation, text), placeholder)
+                links[key] = self._written(make_link(operation, text), placeholder)
             return links[key]
 
         return link
 
-    def _resolved_html(self, reference: nodes.Node, placeholder: nodes.Element) -> str:
-        """A pending reference resolved on this page (a warning points at the
-        directive) and written by the page's translator."""
+    def _written(self, link: nodes.Node, placeholder: nodes.Element) -> str:
+        """An inline node as the page's translator writes it, resolved first if it
+        is a pending reference (a warning points at the directive)."""
         builder = builder_of(self)
-        paragraph = nodes.paragraph("", "", reference)
-        paragraph.source, paragraph.line = placeholder.source, placeholder.line
-        self.document += paragraph  # where the resolver looks, for as long as it looks
-        try:
-            ReferencesResolver(self.document).apply()
-        finally:
-            self.document.remove(paragraph)
+        paragraph = nodes.paragraph("", "", link)
+        if isinstance(link, addnodes.pending_xref):
+            paragraph.source, paragraph.line = placeholder.source, placeholder.line
+            self.document += paragraph  # where the resolver looks, for as long as it looks
+            try:
+                ReferencesResolver(self.document).apply()
+            finally:
+                self.document.remove(paragraph)
         scratch = new_document(paragraph.source or "", builder.docsettings)  # type: ignore[attr-defined]
         translator = cast("HTML5Translator", builder.create_translator(scratch, builder))
         for child in paragraph.children:
@@ -261,7 +259,7 @@ class RenderRevisionsForHTML(RenderRevisions):
     signatures carry their domain's class (``PropagateDescDomain``), and
     operation links through intersphinx go to Sphinx's resolver.  The history's
     own links are made finished anyway.  Written as HTML text, the revisions
-    have their operation links resolved one by one instead.
+    have their operation links made, resolved and written one by one instead.
     """
 
     # after Sphinx's own; the last of them, TrimDoctestFlagsTransform, is 401
@@ -288,22 +286,6 @@ def operation_linker(config: Config) -> OperationLink:
                 "", label, refdomain="py", reftype="meth", reftarget=target, refexplicit=True
             )
         return element(nodes.reference, [label], refuri=f"{base_url}#{target}", internal=False)
-
-    return link
-
-
-def operation_html_linker(config: Config) -> OperationHtml:
-    """:func:`operation_linker` as HTML, for links by URL."""
-    base_url = config.cliche_alembic_docs_url
-    links: dict[tuple[str, str], str] = {}  # a history has a handful of kinds
-
-    def link(operation: Operation, text: str) -> str:
-        found = links.get((operation.name, text))
-        if found is None:
-            label = literal(text, "cliche-op ")
-            url = f"{base_url}#{reference_target(operation)}"
-            found = links[(operation.name, text)] = external_link(url, label)
-        return found
 
     return link
 
