@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +40,20 @@ class Report:
 
 
 def read_snapshot(
-    locations: Locations, loader: Loader = Loader.STATIC, *, with_operations: bool = True
+    locations: Locations,
+    loader: Loader = Loader.STATIC,
+    *,
+    with_operations: bool = True,
+    later: list[Callable[[], None]] | None = None,
 ) -> SourceSnapshot:
+    """Read a history's files; ``later`` takes work that may be done elsewhere
+    (see :func:`.read_history_files`)."""
     if loader is Loader.ALEMBIC:
         from sphinxcontrib_cliche.source.importing import import_history_files
 
         return import_history_files(locations)
     with collector_paused():
-        return read_history_files(locations, with_operations=with_operations)
+        return read_history_files(locations, with_operations=with_operations, later=later)
 
 
 def analyse(snapshot: SourceSnapshot) -> Report:

@@ -478,3 +478,21 @@ def test_collector_paused_leaves_frozen_objects_frozen(told: bool | None) -> Non
         assert gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+# --- records cross processes and caches whole ---------------------------------------
+
+
+def test_a_record_pickles_with_every_field(write_revision) -> None:
+    import dataclasses
+    import pickle
+
+    path = write_revision("r.py", text=TYPED)
+    record = read_revision_file(path).record
+    assert record is not None and record.upgrade_ops and record.lines
+    record = dataclasses.replace(record, recovered_doc="Misplaced", downgrade=Downgrade.EMPTY)
+    loaded = pickle.loads(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+    assert loaded == record
+    for field in dataclasses.fields(record):  # ``lines`` too, which equality skips
+        assert getattr(loaded, field.name) == getattr(record, field.name), field.name
+    assert len(record.__reduce__()[1]) == len(dataclasses.fields(record))

@@ -939,6 +939,47 @@ def test_snapshot_pickled_by_a_forked_copy(
     assert read_again == []  # the records came from the pickle
 
 
+@pytest.mark.parametrize("copy_fails", [False, True])
+def test_reading_cache_kept_by_the_forked_copy(
+    build: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy_fails: bool
+) -> None:
+    """Keeping the reading cache is work nobody waits for: the copy that pickles
+    the snapshot keeps it too (this process, if the copy failed), before the
+    build ends, and the command line then reads no file again."""
+    from sphinxcontrib_cliche.loading import load
+    from sphinxcontrib_cliche.source import reader
+    from sphinxcontrib_cliche.source.cache import ReadingCache
+
+    monkeypatch.setattr(store, "KEEP_APART_FROM", 1)  # as if the chain were large
+    monkeypatch.setattr(store, "usable_cores", lambda: 2)
+    monkeypatch.setenv("CLICHE_CACHE_DIR", str(tmp_path / "cache"))
+    history = _chain(tmp_path / "history", 7)
+    an_hour_ago = os.stat(history).st_mtime - 3600  # older than a racy read
+    for path in (history / "versions").iterdir():
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    parent = os.getpid()
+    savers: list[int] = []
+    real_save = ReadingCache.save
+
+    def save(cache: ReadingCache) -> None:
+        if os.getpid() != parent and copy_fails:
+            raise OSError("disk full")
+        savers.append(os.getpid())  # seen here only when this process saves
+        real_save(cache)
+
+    monkeypatch.setattr(ReadingCache, "save", save)
+    app = build("pages", config=history)
+    assert warnings_of(app) == ""
+    assert savers == ([parent] if copy_fails else [])
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+
+    reads: list[str] = []
+    real_read = reader.read_bytes
+    monkeypatch.setattr(reader, "read_bytes", lambda path: reads.append(path) or real_read(path))
+    assert len(load(history).snapshot.records) == 7
+    assert reads == []
+
+
 def test_pages_parallel_build_is_identical(
     build: Builder, make_app: Callable[..., Any], tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 #: Positional parameters of each operation, on ``op`` and on a batch context.
 SIGNATURES: dict[str, tuple[str, ...]] = {
@@ -249,22 +249,33 @@ def _calls(stmt: ast.stmt) -> Iterator[ast.Call]:
     """Calls in source order, not entering lambdas or nested definitions.
 
     A walk of its own rather than ``ast.iter_child_nodes``: it is the inner
-    loop of reading operations, and most nodes of a migration are names,
+    loop of reading operations.  Most nodes of a migration are names,
     constants and their contexts, which cannot hold a call and are skipped
-    without a visit.
+    without a visit; most of the rest are calls, attributes and keywords
+    (``sa.Column("id", sa.Integer(), nullable=False)``), whose children are
+    taken directly rather than by asking every field.
     """
     todo: list[ast.AST] = [stmt]
-    found = []
+    found: list[ast.Call] = []
     while todo:
         node = todo.pop()
-        if node.__class__ is ast.Call:
-            found.append(node)
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                todo.extend(item for item in value if item.__class__ not in _NO_CALLS)
-            elif value.__class__ not in _NO_CALLS and isinstance(value, ast.AST):
-                todo.append(value)
+        kind = node.__class__
+        if kind is ast.Call:
+            call = cast("ast.Call", node)
+            found.append(call)
+            children = [call.func, *call.args, *[keyword.value for keyword in call.keywords]]
+            todo.extend(child for child in children if child.__class__ not in _NO_CALLS)
+        elif kind is ast.Attribute or kind is ast.keyword:
+            inner = cast("ast.Attribute | ast.keyword", node).value
+            if inner.__class__ not in _NO_CALLS:
+                todo.append(inner)
+        else:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    todo.extend(item for item in value if item.__class__ not in _NO_CALLS)
+                elif value.__class__ not in _NO_CALLS and isinstance(value, ast.AST):
+                    todo.append(value)
     if len(found) > 1:
         found.sort(key=lambda c: (c.lineno, c.col_offset))
     return iter(found)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -51,7 +51,11 @@ class SourceSnapshot:
 
 
 def read_history_files(
-    locations: Locations, *, with_operations: bool = True, stamps: bool | None = None
+    locations: Locations,
+    *,
+    with_operations: bool = True,
+    stamps: bool | None = None,
+    later: list[Callable[[], None]] | None = None,
 ) -> SourceSnapshot:
     """Read every revision file of ``locations`` statically.
 
@@ -60,6 +64,11 @@ def read_history_files(
     returns each file's mtime and size, for Sphinx's environment.  Files
     unchanged since an earlier read come from the :mod:`.cache`; the others
     are read on as many cores as help (:mod:`.parallel`).
+
+    Keeping the new readings in the cache (pickling them all: a third of a
+    second at 10,000 revisions) is work nobody waits for: given ``later``, it
+    is appended there for the caller to run where it costs nothing (Sphinx
+    runs it in the copy that keeps the snapshot), else it is done here.
     """
     want_stamps = with_operations if stamps is None else stamps
     cache = ReadingCache.open(locations, with_operations=with_operations)
@@ -72,6 +81,10 @@ def read_history_files(
         findings_before.append(len(walk_findings))
     file_stamps = [_stamp(path) if want_stamps or cache.enabled else None for path in paths]
     readings = _readings(locations, paths, file_stamps, cache, with_operations)
+    if later is None:
+        cache.save()
+    else:
+        later.append(cache.save)
     records: list[RevisionRecord] = []
     diagnostics: list[Diagnostic] = []
     shown = 0
@@ -113,7 +126,6 @@ def _readings(
             if stamp and reading.record is not None and cacheable:
                 cache.put(path, stamp.mtime_ns, stamp.size, reading)
         readings.append(reading)
-    cache.save()
     return readings
 
 

@@ -16,8 +16,8 @@ import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -113,7 +113,8 @@ def _checked(domain: ClicheDomain, key: str, cached: CachedHistory) -> bool:
 def _read(
     domain: ClicheDomain, key: str, locations: Locations, loader: Loader, generation: int
 ) -> CachedHistory:
-    snapshot = read_snapshot(locations, loader)
+    later: list[Callable[[], None]] = []
+    snapshot = read_snapshot(locations, loader, later=later)
     report = analyse(snapshot)
     cached = CachedHistory(
         locations=locations,
@@ -122,7 +123,7 @@ def _read(
         listings=listings(snapshot.folders),
         stamps=tuple((f.path, f.mtime_ns, f.size) for f in snapshot.files),
         diagnostics=report.diagnostics,
-        snapshot_file=_keep(domain, key, generation + 1, snapshot),
+        snapshot_file=_keep(domain, key, generation + 1, snapshot, later),
     )
     domain.snapshots[key] = cached
     domain.checked.add((key, cached.generation))
@@ -131,30 +132,38 @@ def _read(
     return cached
 
 
-def _keep(domain: ClicheDomain, key: str, generation: int, snapshot: SourceSnapshot) -> str:
-    """Pickle ``snapshot`` beside the doctrees, in a forked copy of this process
+def _keep(
+    domain: ClicheDomain,
+    key: str,
+    generation: int,
+    snapshot: SourceSnapshot,
+    later: Sequence[Callable[[], None]] = (),
+) -> str:
+    """Pickle ``snapshot`` beside the doctrees, and do what reading left for
+    ``later`` (keeping the reading cache), in a forked copy of this process
     where that is safe and worth it (a large history, a core to spare: see
     :func:`settle`), else here."""
     folder = Path(domain.env.doctreedir) / "cliche"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key_digest(key)}-{generation}.pickle"
+    keeping = Keeping(0, snapshot, tuple(later))
     if len(snapshot.records) < KEEP_APART_FROM or usable_cores() < 2 or not may_fork():
-        _write_kept(target, snapshot)
+        keeping.keep(target)
         return str(target)
     try:
         pid = os.fork()
     except OSError:  # no more processes allowed
-        _write_kept(target, snapshot)
+        keeping.keep(target)
         return str(target)
     if pid == 0:  # the copy: write, and leave without running anything of the parent's
         status = 1
         try:
             gc.disable()  # nothing to collect in a copy about to leave
-            _write_kept(target, snapshot)
+            keeping.keep(target)
             status = 0
         finally:
             os._exit(status)
-    domain.keeping[str(target)] = Keeping(pid, snapshot)
+    domain.keeping[str(target)] = replace(keeping, pid=pid)
     return str(target)
 
 
@@ -165,10 +174,17 @@ KEEP_APART_FROM = 1000
 
 @dataclass(frozen=True)
 class Keeping:
-    """A forked copy pickling ``snapshot``: if it fails, this process writes it."""
+    """A forked copy pickling ``snapshot`` and doing ``later``: if it fails,
+    this process does it all."""
 
     pid: int
     snapshot: SourceSnapshot
+    later: tuple[Callable[[], None], ...] = ()
+
+    def keep(self, target: Path) -> None:
+        for work in self.later:
+            work()
+        _write_kept(target, self.snapshot)
 
 
 def _write_kept(target: Path, snapshot: SourceSnapshot) -> None:
@@ -199,7 +215,7 @@ def settle(domain: ClicheDomain) -> None:
         finally:
             del domain.keeping[target]
         if status != 0 or not Path(target).is_file():
-            _write_kept(Path(target), keeping.snapshot)
+            keeping.keep(Path(target))
 
 
 def finish(app: Sphinx, exception: BaseException | None) -> None:
