@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from sphinxcontrib_cliche.diagnostics import Code
 from sphinxcontrib_cliche.loading import collector_paused
+from sphinxcontrib_cliche.source import reader
 from sphinxcontrib_cliche.source.header import _template_header
 from sphinxcontrib_cliche.source.literals import ConstantResolver
-from sphinxcontrib_cliche.source.reader import read_revision_file
+from sphinxcontrib_cliche.source.reader import FileReading, read_revision_file
 from sphinxcontrib_cliche.source.records import Downgrade
 
 TYPED = '''"""Add accounts
@@ -230,6 +232,20 @@ def test_crlf_bom_and_latin1(write_revision) -> None:
 # --- the header fast path agrees with the full reader, or steps aside -----------------
 
 
+def _full_parse(path: Path) -> FileReading:
+    """The reading of a whole parse, with the header reader out of the way
+    (the oracle of the paths that lean on it)."""
+    with mock.patch.object(reader, "read_header", lambda text: None):
+        return read_revision_file(path, with_operations=True)
+
+
+def _whole(reading: FileReading) -> object:
+    """Everything a reading holds, the record's lines (which equality skips) too."""
+    record = reading.record
+    lines = None if record is None else record.lines
+    return record, lines, [(d.code, d.line, d.message) for d in reading.diagnostics]
+
+
 def _fields(reading):  # type: ignore[no-untyped-def]
     record = reading.record
     if record is None:
@@ -253,8 +269,9 @@ def test_header_path_agrees_with_the_full_reader_on_generated_files(tmp_path: Pa
     folder = generate(4, Shape(revisions=300, label=0.3, depends=0.2, body_ops=2)).write(tmp_path)
     for path in sorted((folder / "versions").glob("*.py")):
         fast = read_revision_file(path, with_operations=False)
-        full = read_revision_file(path, with_operations=True)
+        full = _full_parse(path)
         assert _fields(fast) == _fields(full), path.name
+        assert _whole(read_revision_file(path)) == _whole(full), path.name
 
 
 @pytest.mark.parametrize(
@@ -277,8 +294,9 @@ def test_header_path_agrees_with_the_full_reader_on_generated_files(tmp_path: Pa
 def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
     path = write_revision("r.py", text=text)
     fast = read_revision_file(path, with_operations=False)
-    full = read_revision_file(path, with_operations=True)
+    full = _full_parse(path)
     assert _fields(fast) == _fields(full)
+    assert _whole(read_revision_file(path)) == _whole(full)
     assert [d.code for d in fast.diagnostics] == [
         d.code for d in full.diagnostics if d.code != Code.MISSING_DOWNGRADE
     ]
@@ -356,11 +374,14 @@ def _near_template(draw: st.DrawFn) -> str:
 def test_header_paths_agree_with_the_full_reader_near_the_template(
     tmp_path: Path, text: str
 ) -> None:
-    """Whatever the header paths accept, they read as the full parse does."""
+    """Whatever the header paths accept, they read as the full parse does; and
+    the reading with operations, which parses the file without the lines the
+    header read, is the full parse's in every detail."""
     path = tmp_path / "near.py"
     path.write_text(text, encoding="utf-8")
     fast = read_revision_file(path, with_operations=False)
-    full = read_revision_file(path, with_operations=True)
+    full = _full_parse(path)
+    assert _whole(read_revision_file(path)) == _whole(full)
     if any(d.code == Code.SYNTAX_ERROR for d in full.diagnostics):
         return  # the header paths do not look for syntax errors further down
     assert _fields(fast) == _fields(full)
@@ -444,8 +465,9 @@ def test_files_from_alembics_own_templates_take_the_template_match(
         text = path.read_text(encoding="utf-8")
         assert _template_header(text) is not None, text
         fast = read_revision_file(path, with_operations=False)
-        full = read_revision_file(path, with_operations=True)
+        full = _full_parse(path)
         assert _fields(fast) == _fields(full)
+        assert _whole(read_revision_file(path)) == _whole(full)
 
 
 @pytest.mark.parametrize("promote", [True, False])
