@@ -28,15 +28,15 @@ def _history(folder: Path, count: int, *, age: float = AN_HOUR_AGO) -> Path:
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The files really read (not taken from the cache)."""
+    """The files really read (decoded and parsed, not taken from the cache)."""
     seen: list[str] = []
-    real = reader.read_bytes
+    real = reader.decode_source
 
-    def counting(path: str | Path) -> bytes:
+    def counting(path: str | Path, data: bytes | None = None) -> str:
         seen.append(Path(path).name)
-        return real(path)
+        return real(path, data)
 
-    monkeypatch.setattr(reader, "read_bytes", counting)
+    monkeypatch.setattr(reader, "decode_source", counting)
     return seen
 
 
@@ -64,6 +64,24 @@ def test_an_edit_is_read(tmp_path: Path, reads: list[str]) -> None:
     report = load(folder)
     assert reads == ["r1.py"]
     assert report.history.get("r1").record.message == "Step I"
+
+
+def test_files_written_anew_with_the_same_bytes_are_not_read_again(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    """A fresh clone, or a branch switched back: new stamps, the same bytes.
+    Their readings are taken (and kept under the new stamps)."""
+    folder = _history(tmp_path / "h", 3)
+    first = load(folder)
+    for index, path in enumerate(sorted((folder / "versions").iterdir())):
+        path.write_bytes(path.read_bytes())
+        os.utime(path, (AN_HOUR_AGO + 60 + index, AN_HOUR_AGO + 60 + index))
+    reads.clear()
+    again = load(folder)
+    assert reads == []
+    assert again.snapshot.records == first.snapshot.records
+    assert load(folder).history.order == first.history.order
+    assert reads == []
 
 
 def test_files_written_just_now_are_not_kept(tmp_path: Path, reads: list[str]) -> None:

@@ -3,8 +3,14 @@
 Reading a file is worth keeping only while the file is unchanged, which its
 modification time (in nanoseconds) and size tell without reading it.  So the
 readings of one history are pickled together, each with the stamp of its
-file, and a later read of the same history stats every file and reads again
-only those whose stamp differs.
+file and the digest of the bytes it was read from, and a later read of the
+same history stats every file and reads again only those whose stamp differs.
+
+A stamp differs without any change where the files were written anew: a
+fresh clone in CI (with this folder restored from CI's cache), a branch
+switched back and forth.  A file whose stamp differs but whose size does not
+is hashed (a few microseconds) and, where its bytes are those read before,
+their reading is taken, under the new stamp.
 
 Three rules keep it from ever returning a stale reading:
 
@@ -33,14 +39,19 @@ from pathlib import Path
 
 from sphinxcontrib_cliche import __version__
 from sphinxcontrib_cliche.source.locations import Locations
-from sphinxcontrib_cliche.source.reader import FileReading
+from sphinxcontrib_cliche.source.reader import FileReading, read_bytes
 
 #: Files modified more recently than this before being read are not kept.
 RACY_SECONDS = 2
 #: Bumped whenever what a reading holds changes shape.
-FORMAT = 3
+FORMAT = 4
 
-Entry = tuple[int, int, FileReading]  # mtime_ns, size, reading
+Entry = tuple[int, int, bytes, FileReading]  # mtime_ns, size, content digest, reading
+
+
+def content_digest(data: bytes) -> bytes:
+    """The digest that tells a file's bytes from any other's."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def cache_folder() -> Path | None:
@@ -88,18 +99,27 @@ class ReadingCache:
         return self._file is not None
 
     def get(self, path: str, mtime_ns: int, size: int) -> FileReading | None:
+        """The reading of ``path`` if its stamp is the one it was read under,
+        or else its bytes are (see the module's doc)."""
         entry = self._entries.get(path)
-        if entry is None or entry[0] != mtime_ns or entry[1] != size:
+        if entry is None or entry[1] != size:
             return None
+        if entry[0] != mtime_ns:
+            digest = _digest_of(path)
+            if digest != entry[2]:
+                return None
+            self.put(path, mtime_ns, size, digest, entry[3])
+            return entry[3]
         self._seen[path] = entry
-        return entry[2]
+        return entry[3]
 
-    def put(self, path: str, mtime_ns: int, size: int, reading: FileReading) -> None:
+    def put(self, path: str, mtime_ns: int, size: int, digest: bytes, reading: FileReading) -> None:
+        """Keep ``reading``, read from bytes of this ``digest`` with this stamp."""
         if self._file is None:
             return
         if self._started_ns - mtime_ns < RACY_SECONDS * 1_000_000_000:
             return  # racily clean: it may change again within the same tick
-        self._seen[path] = (mtime_ns, size, reading)
+        self._seen[path] = (mtime_ns, size, digest, reading)
 
     def save(self) -> None:
         """Keep this read's readings (files no longer in the history are dropped)."""
@@ -112,6 +132,13 @@ class ReadingCache:
             partial.replace(self._file)
         except OSError:
             pass  # a read-only home or a full disk: run without the cache
+
+
+def _digest_of(path: str) -> bytes | None:
+    try:
+        return content_digest(read_bytes(path))
+    except OSError:
+        return None
 
 
 def _load(file: Path) -> dict[str, Entry]:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sphinxcontrib_cliche.source import reader
+from sphinxcontrib_cliche.source.cache import content_digest
 from sphinxcontrib_cliche.source.literals import ConstantResolver
 from sphinxcontrib_cliche.source.reader import FileReading, read_revision_file
 
@@ -35,8 +37,9 @@ PARALLEL_FROM = 1000
 #: Beyond four, the readings' trip back costs about what reading them does.
 MAX_PROCESSES = 4
 
-#: A file's reading, and whether it may be cached (it looked into no other module).
-Read = tuple[FileReading, bool]
+#: A file's reading, and the digest of the bytes it was read from where it may be
+#: cached (``None``: it looked into another module, or the file could not be read).
+Read = tuple[FileReading, bytes | None]
 
 
 def usable_cores() -> int:
@@ -72,12 +75,21 @@ def read_files(
 def read_serially(
     paths: Sequence[str], resolver: ConstantResolver, with_operations: bool
 ) -> list[Read]:
-    """Read ``paths`` here, noting which readings looked into another module."""
-    results = []
+    """Read ``paths`` here, each with the digest of what was read (see ``Read``).
+
+    The digest is of the very bytes parsed: a file changed since it was
+    stat'ed can then never be cached with another version's reading.
+    """
+    results: list[Read] = []
     for path in paths:
         lookups = resolver.lookups
-        reading = read_revision_file(path, resolver, with_operations=with_operations)
-        results.append((reading, resolver.lookups == lookups))
+        try:
+            data: bytes | None = reader.read_bytes(path)
+        except OSError:
+            data = None  # reported by the reader, which tries again
+        reading = read_revision_file(path, resolver, with_operations=with_operations, data=data)
+        cacheable = resolver.lookups == lookups
+        results.append((reading, content_digest(data) if cacheable and data is not None else None))
     return results
 
 

@@ -66,13 +66,18 @@ class _Unusable(Exception):
 
 
 def read_revision_file(
-    path: str | Path, resolver: ConstantResolver | None = None, *, with_operations: bool = True
+    path: str | Path,
+    resolver: ConstantResolver | None = None,
+    *,
+    with_operations: bool = True,
+    data: bytes | None = None,
 ) -> FileReading:
-    """Read ``path`` as Alembic would import it, without importing it."""
+    """Read ``path`` as Alembic would import it, without importing it (from
+    ``data``, its bytes, when the caller has read them already)."""
     path = os.fspath(path)
     findings: list[Diagnostic] = []
     try:
-        text = decode_source(path)
+        text = decode_source(path, data)
         header = read_header(text)
         if header is not None and not with_operations:
             record = _record_from_header(path, header, findings)
@@ -119,10 +124,12 @@ def _encoding(data: bytes) -> str:
     return "utf-8"
 
 
-def decode_source(path: str | Path) -> str:
-    """The file's text as the import system decodes it (newlines normalised)."""
+def decode_source(path: str | Path, data: bytes | None = None) -> str:
+    """The file's text (its bytes, ``data``, read here if not given) as the
+    import system decodes it (newlines normalised)."""
     try:
-        data = read_bytes(path)
+        if data is None:
+            data = read_bytes(path)
     except OSError as error:
         raise _Unusable(
             Diagnostic(

@@ -122,9 +122,9 @@ def _readings(
     readings = []
     for path, stamp, reading in zip(paths, file_stamps, kept, strict=True):
         if reading is None:
-            reading, cacheable = next(fresh)
-            if stamp and reading.record is not None and cacheable:
-                cache.put(path, stamp.mtime_ns, stamp.size, reading)
+            reading, digest = next(fresh)
+            if stamp and reading.record is not None and digest is not None:
+                cache.put(path, stamp.mtime_ns, stamp.size, digest, reading)
         readings.append(reading)
     return readings
 
