@@ -55,27 +55,33 @@ def usable_cores() -> int:
 
 
 def read_files(
-    paths: Sequence[str], resolver: ConstantResolver, *, with_operations: bool
+    paths: Sequence[str],
+    resolver: ConstantResolver,
+    *,
+    with_operations: bool,
+    digests: bool = False,
 ) -> list[Read]:
-    """Read ``paths`` in order, on as many cores as help where forking is safe."""
+    """Read ``paths`` in order, on as many cores as help where forking is safe
+    (with ``digests``, for a cache to keep them: see :func:`read_serially`)."""
     count = _processes(len(paths), with_operations)
     if count <= 1:
-        return read_serially(paths, resolver, with_operations)
+        return read_serially(paths, resolver, with_operations, digests)
     shares = _split(paths, count)
-    copies = [_start(share, resolver, with_operations) for share in shares[1:]]
-    results = read_serially(shares[0], resolver, with_operations)
+    copies = [_start(share, resolver, with_operations, digests) for share in shares[1:]]
+    results = read_serially(shares[0], resolver, with_operations, digests)
     for share, copy in zip(shares[1:], copies, strict=True):
         answer = _answer(copy, len(share)) if copy is not None else None
         if answer is None:
-            answer = read_serially(share, resolver, with_operations)
+            answer = read_serially(share, resolver, with_operations, digests)
         results.extend(answer)
     return results
 
 
 def read_serially(
-    paths: Sequence[str], resolver: ConstantResolver, with_operations: bool
+    paths: Sequence[str], resolver: ConstantResolver, with_operations: bool, digests: bool = False
 ) -> list[Read]:
-    """Read ``paths`` here, each with the digest of what was read (see ``Read``).
+    """Read ``paths`` here, each with the digest of what was read (see ``Read``)
+    where ``digests`` are asked for (hashing costs 3 % of reading the ids).
 
     The digest is of the very bytes parsed: a file changed since it was
     stat'ed can then never be cached with another version's reading.
@@ -88,7 +94,7 @@ def read_serially(
         except OSError:
             data = None  # reported by the reader, which tries again
         reading = read_revision_file(path, resolver, with_operations=with_operations, data=data)
-        cacheable = resolver.lookups == lookups
+        cacheable = digests and resolver.lookups == lookups
         results.append((reading, content_digest(data) if cacheable and data is not None else None))
     return results
 
@@ -123,7 +129,9 @@ class _Copy:
     answers: Connection
 
 
-def _start(paths: Sequence[str], resolver: ConstantResolver, with_operations: bool) -> _Copy | None:
+def _start(
+    paths: Sequence[str], resolver: ConstantResolver, with_operations: bool, digests: bool
+) -> _Copy | None:
     # imported only by the reads that fork: importing it costs 20 to 30 ms, a
     # twentieth of ``cliche heads`` on 10,000 revisions, which never forks
     import multiprocessing
@@ -131,7 +139,7 @@ def _start(paths: Sequence[str], resolver: ConstantResolver, with_operations: bo
     context = multiprocessing.get_context("fork")
     answers, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_read_share, args=(paths, resolver, with_operations, sender), daemon=True
+        target=_read_share, args=(paths, resolver, with_operations, digests, sender), daemon=True
     )
     try:
         process.start()
@@ -144,12 +152,16 @@ def _start(paths: Sequence[str], resolver: ConstantResolver, with_operations: bo
 
 
 def _read_share(
-    paths: Sequence[str], resolver: ConstantResolver, with_operations: bool, sender: Connection
+    paths: Sequence[str],
+    resolver: ConstantResolver,
+    with_operations: bool,
+    digests: bool,
+    sender: Connection,
 ) -> None:
     """In the copy: read, answer, leave.  Any failure leaves without an answer
     (and without a traceback): the parent reads the share itself and reports."""
     try:
-        results = read_serially(paths, resolver, with_operations)
+        results = read_serially(paths, resolver, with_operations, digests)
         sender.send_bytes(pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
     except BaseException:  # any failure means "no answer", see above
         os._exit(1)

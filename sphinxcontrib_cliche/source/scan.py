@@ -118,7 +118,9 @@ def _readings(
     ]
     unread = [path for path, reading in zip(paths, kept, strict=True) if reading is None]
     resolver = ConstantResolver(locations.source_paths)
-    fresh = iter(read_files(unread, resolver, with_operations=with_operations))
+    fresh = iter(
+        read_files(unread, resolver, with_operations=with_operations, digests=cache.enabled)
+    )
     readings = []
     for path, stamp, reading in zip(paths, file_stamps, kept, strict=True):
         if reading is None:
