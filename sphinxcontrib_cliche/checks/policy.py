@@ -143,6 +143,8 @@ def _operation_findings(history: History) -> list[Diagnostic]:
     for node in history.nodes:
         record = node.record
         for operation in record.upgrade_ops:
+            if not (operation.dynamic or operation.destructive):
+                continue  # most operations: no finding, no text to make
             text = _operation_text(operation)
             if operation.destructive:
                 findings.append(

@@ -214,12 +214,14 @@ class _Fields:
 
 class _Writer:
     """Writes one history's revisions.  The words a history repeats (operation
-    names, tables, punctuation, marks) are written once and remembered."""
+    names, tables, punctuation, marks, links to revisions) are written once
+    and remembered."""
 
     def __init__(self, options: HtmlOptions) -> None:
         self.options = options
         self.words: dict[str, str] = {}
         self.tables: dict[str, str] = {}
+        self.revisions: dict[tuple[str, str], str] = {}  # most are a parent and a child
 
     def protected(self, value: str) -> str:
         found = self.words.get(value)
@@ -327,9 +329,12 @@ class _Writer:
     def refs(self, revisions: Sequence[str], owners: Mapping[str, str] | None = None) -> str:
         links = []
         for revision in revisions:
-            label = literal(protected(revision), "xref", "cliche", "cliche-rev")
             target = owners.get(revision, revision) if owners else revision
-            links.append(self.own_link("rev", target, label))
+            found = self.revisions.get((revision, target))
+            if found is None:
+                label = literal(protected(revision), "xref", "cliche", "cliche-rev")
+                found = self.revisions[(revision, target)] = self.own_link("rev", target, label)
+            links.append(found)
         return ", ".join(links)
 
     def own_link(self, typ: str, name: str, label: str) -> str:
