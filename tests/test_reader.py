@@ -289,6 +289,11 @@ def test_header_path_agrees_with_the_full_reader_on_generated_files(tmp_path: Pa
         '"""Doc"""\nrevision = ("real")\ndown_revision = ("parent")\n',
         # escapes in the docstring
         '"""Caf\\u00e9 \\\\ done"""\nrevision = "real"\ndown_revision = None\n',
+        # a field the template's lines leave out, assigned before them: a name,
+        # in a block, or a plain None (whose line the full reader reports)
+        '"""Doc"""\ndepends_on = PARENT\nrevision = "real"\ndown_revision = None\n',
+        '"""Doc"""\nif True:\n    depends_on = None\nrevision = "real"\ndown_revision = None\n',
+        '"""Doc"""\nbranch_labels = None\nrevision = "real"\ndown_revision = None\n',
     ],
 )
 def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
@@ -334,6 +339,8 @@ _MIDDLE_LINES = st.sampled_from(
         "settings = dict(\n",
         "try:\n    import app\nexcept ImportError:\n    revision = None\n",
         "y = 1 + \\\n",
+        "depends_on = None\n",
+        "branch_labels = PARENT\n",
     ]
 )
 _ANNOTATIONS = st.sampled_from(["", ": str", ": Union[str, Sequence[str], None]"])
@@ -438,6 +445,8 @@ def test_the_template_match_reads_alembic_templates_alone() -> None:
     assert classic_header.lines["depends_on"] == 17
     assert "branch_labels" not in classic_header.values
     assert _template_header(classic + "\nrevision = 'later'\n") is None
+    before = classic.replace("# revision identifiers", "depends_on = None\n# revision identifiers")
+    assert _template_header(before) is None  # the general path reads both lines
 
 
 @pytest.mark.parametrize("template", ["generic", "async", "pyproject"])

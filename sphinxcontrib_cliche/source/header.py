@@ -73,9 +73,12 @@ _TEMPLATE = re.compile(
     rf"(?:depends_on{_ASSIGN}(?P<depends>{_ON_ONE_LINE}){_END})?",
     re.DOTALL,
 )
-#: Any later assignment to a field, at any depth: the template match no longer
-#: has the last word, so the general path decides.
-_LATER_FIELD = re.compile(r"\n[ \t]*(?:revision|down_revision|branch_labels|depends_on)[ \t]*[:=+]")
+#: An assignment to a field at any depth, before the template's lines or after
+#: them: the template match no longer has the last word, so the general path
+#: decides.
+_ASSIGNED_FIELD = re.compile(
+    r"\n[ \t]*(?:revision|down_revision|branch_labels|depends_on)[ \t]*[:=+]"
+)
 
 
 class Header:
@@ -146,12 +149,15 @@ def _template_header(text: str) -> Header | None:
     """The header of a file laid out as Alembic's templates write it, else ``None``.
 
     Nothing between the docstring and the fields can open a string or a bracket,
-    so the fields are module-level statements; nothing after them may assign a
-    field again.  A nested assignment before them cannot matter: the template's
-    lines come later and have the last word, as they do for the full reader.
+    so the fields are module-level statements; nothing before or after them may
+    assign a field (at any depth): the template's lines may leave out
+    ``branch_labels`` and ``depends_on``, which an earlier assignment would then
+    set, and a later one would have the last word.
     """
     match = _TEMPLATE.match(text)
-    if match is None or _LATER_FIELD.search(text, match.end() - 1):
+    if match is None or _ASSIGNED_FIELD.search(text, match.end() - 1):
+        return None
+    if _ASSIGNED_FIELD.search(text, match.end("doc"), match.start("revision")):
         return None
     docstring = match["doc"]
     if "\\" in docstring or '"""' in docstring:
