@@ -79,9 +79,10 @@ def read_revision_file(
     try:
         text = decode_source(path, data)
         header = read_header(text)
-        if header is not None and not with_operations:
-            record = _record_from_header(path, header, findings)
-        elif header is not None and (rest := _parsed_without_fields(path, text, header)):
+        rest = None
+        if header is not None and with_operations:
+            rest = _parsed_without_fields(path, text, header)
+        if header is not None and (rest is not None or not with_operations):
             record = _record_from_header(path, header, findings, rest)
         else:
             try:
