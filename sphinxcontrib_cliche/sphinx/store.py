@@ -17,7 +17,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -146,24 +146,23 @@ def _keep(
     folder = Path(domain.env.doctreedir) / "cliche"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key_digest(key)}-{generation}.pickle"
-    keeping = Keeping(0, snapshot, tuple(later))
     if len(snapshot.records) < KEEP_APART_FROM or usable_cores() < 2 or not may_fork():
-        keeping.keep(target)
+        _keep_here(target, snapshot, later)
         return str(target)
     try:
         pid = os.fork()
     except OSError:  # no more processes allowed
-        keeping.keep(target)
+        _keep_here(target, snapshot, later)
         return str(target)
     if pid == 0:  # the copy: write, and leave without running anything of the parent's
         status = 1
         try:
             gc.disable()  # nothing to collect in a copy about to leave
-            keeping.keep(target)
+            _keep_here(target, snapshot, later)
             status = 0
         finally:
             os._exit(status)
-    domain.keeping[str(target)] = replace(keeping, pid=pid)
+    domain.keeping[str(target)] = Keeping(pid, snapshot, tuple(later))
     return str(target)
 
 
@@ -181,10 +180,12 @@ class Keeping:
     snapshot: SourceSnapshot
     later: tuple[Callable[[], None], ...] = ()
 
-    def keep(self, target: Path) -> None:
-        for work in self.later:
-            work()
-        _write_kept(target, self.snapshot)
+
+def _keep_here(target: Path, snapshot: SourceSnapshot, later: Sequence[Callable[[], None]]) -> None:
+    """Do what reading left for later, then write the snapshot (see :func:`_keep`)."""
+    for work in later:
+        work()
+    _write_kept(target, snapshot)
 
 
 def _write_kept(target: Path, snapshot: SourceSnapshot) -> None:
@@ -215,7 +216,7 @@ def settle(domain: ClicheDomain) -> None:
         finally:
             del domain.keeping[target]
         if status != 0 or not Path(target).is_file():
-            keeping.keep(Path(target))
+            _keep_here(Path(target), keeping.snapshot, keeping.later)
 
 
 def finish(app: Sphinx, exception: BaseException | None) -> None:
