@@ -112,3 +112,30 @@ def test_the_benchmark_writes_and_builds_both_kinds_of_docs(tmp_path: Path) -> N
     assert label == "own"
     assert float(seconds) >= 0
     assert (docs / "_build" / "index-revisions" / "page-3.html").exists()
+
+
+def test_the_reading_benchmark_reports_every_stage_of_a_read(tmp_path: Path) -> None:
+    """``reading.py`` times the same files in each stage (a smoke test: the
+    figures belong to the benchmark, only the table's shape is checked)."""
+    history = tmp_path / "history"
+    _run(BENCHMARKS / "generate.py", history, "30")
+    out = _run(BENCHMARKS / "reading.py", history, "--files", "20", "--runs", "2")
+    heading, columns, *rows = out.splitlines()
+    assert heading == "20 files, median of 2 runs"
+    assert columns.split()[0] == "stage"
+    assert [row.split()[0] for row in rows] == ["bytes", "parse", "walk", "reader"]
+    for row in rows:
+        _, median, low, high, _per_file, _ratio = row.split()
+        assert float(low) <= float(median) <= float(high)
+    assert rows[1].split()[-1] == "1.00"  # the ratios are to the parse
+
+
+def test_the_reading_benchmark_names_a_folder_without_revisions(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "reading.py"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert f"no revision files in {tmp_path / 'versions'}" in result.stderr
