@@ -7,12 +7,14 @@ stages run in this process, one core, the collector held as the reader holds it
 (``loading.collector_paused``), each the median of K runs over the same files:
 
 * ``bytes``: reading every file (the floor of any reader);
-* ``parse``: ``ast.parse`` of every file, the trees kept (as the reader keeps
-  each until its operations are read);
+* ``parse``: ``ast.parse`` of every file, the trees kept, so that freeing them
+  falls outside the clock (the reader frees each as it goes, which its stage
+  counts);
 * ``walk``: ``operations.extract`` over those trees, the walk that finds each
   revision's operations;
-* ``reader``: the reader's whole read of a file with its operations
-  (``read_revision_file``), which should be about the three added up.
+* ``reader``: the reader's whole read of each file with its operations
+  (``read_revision_file``, one resolver for the read, as ``scan`` has it):
+  about the three added up, with the header and the freeing besides.
 
 ``run.py`` times whole commands and builds; this says where inside a read the
 time goes, which a whole build's profile blurs across two cores.
@@ -41,11 +43,16 @@ def stages(paths: Sequence[Path]) -> dict[str, Callable[[], object]]:
         "bytes": lambda: [path.read_bytes() for path in paths],
         "parse": lambda: [ast.parse(source) for source in data],
         "walk": lambda: [extract(tree) for tree in trees],
-        "reader": lambda: [
-            read_revision_file(path, ConstantResolver(()), data=source)
-            for path, source in zip(paths, data, strict=True)
-        ],
+        "reader": lambda: _read_all(paths, data),
     }
+
+
+def _read_all(paths: Sequence[Path], data: Sequence[bytes]) -> list[object]:
+    resolver = ConstantResolver(())  # one for the whole read, as scan.read_history_files has it
+    return [
+        read_revision_file(path, resolver, data=source)
+        for path, source in zip(paths, data, strict=True)
+    ]
 
 
 def measure(work: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
