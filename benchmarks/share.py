@@ -1,6 +1,10 @@
 """Run ``sphinx-build`` and print how long the build spent in cliche's own code.
 
     python benchmarks/share.py -q -b html docs docs/_build    # prints "own 1.234"
+    python benchmarks/share.py --detail -q -b html docs docs/_build
+
+``--detail`` also prints, after the sum, the seconds counted at each entry
+point, largest first (``  1.234  HistoryDirective.run``): where to look first.
 
 A Sphinx build's time is mostly Sphinx's and docutils': reading, resolving,
 writing, indexing.  What the extension adds runs through a known set of
@@ -66,13 +70,15 @@ FUNCTIONS = (
 
 
 class Clock:
-    """Time spent inside wrapped calls, counted at the outermost one."""
+    """Time spent inside wrapped calls, counted at the outermost one (and by its name)."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.depth = 0
+        self.by_entry: dict[str, float] = {}
 
-    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap(self, function: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+        entry = name or function.__qualname__
         # a generator's work happens as it is iterated: time the whole of it
         call = _drained(function) if inspect.isgeneratorfunction(function) else function
 
@@ -85,7 +91,9 @@ class Clock:
             try:
                 return call(*args, **kwargs)
             finally:
-                self.seconds += time.perf_counter() - start
+                spent = time.perf_counter() - start
+                self.seconds += spent
+                self.by_entry[entry] = self.by_entry.get(entry, 0.0) + spent
                 self.depth -= 1
 
         return timed
@@ -104,8 +112,9 @@ def instrument(clock: Clock) -> list[str]:
     for module in MODULES:
         for name in FUNCTIONS:
             if callable(getattr(module, name, None)):
-                setattr(module, name, clock.wrap(getattr(module, name)))
-                wrapped.append(f"{module.__name__}.{name}")
+                qualified = f"{module.__name__}.{name}"
+                setattr(module, name, clock.wrap(getattr(module, name), qualified))
+                wrapped.append(qualified)
         for cls in vars(module).values():
             if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
                 continue
@@ -113,17 +122,23 @@ def instrument(clock: Clock) -> list[str]:
                 continue
             for name in METHODS:
                 if name in vars(cls):
-                    setattr(cls, name, clock.wrap(vars(cls)[name]))
-                    wrapped.append(f"{cls.__qualname__}.{name}")
+                    qualified = f"{cls.__qualname__}.{name}"
+                    setattr(cls, name, clock.wrap(vars(cls)[name], qualified))
+                    wrapped.append(qualified)
     return wrapped
 
 
 def main() -> int:
+    argv = sys.argv[1:]
+    detail = bool(argv) and argv[0] == "--detail"
     clock = Clock()
     wrapped = instrument(clock)
     assert wrapped, "no entry point of the extension found to time"
-    status = sphinx_build(sys.argv[1:])
+    status = sphinx_build(argv[detail:])
     print(f"own {clock.seconds:.3f}")
+    if detail:
+        for entry, seconds in sorted(clock.by_entry.items(), key=lambda item: -item[1]):
+            print(f"  {seconds:7.3f}  {entry}")
     return status
 
 

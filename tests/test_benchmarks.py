@@ -74,6 +74,9 @@ def test_the_share_clock_counts_nested_calls_once() -> None:
     assert calls[-1] == "drained"  # run (and timed) before the caller iterates
     assert list(items) == [1]
     assert clock.seconds > 0
+    # --detail's tally: each call at its outermost entry only, adding up to the sum
+    assert [name.rsplit(".", 1)[-1] for name in clock.by_entry] == ["outer", "generator"]
+    assert sum(clock.by_entry.values()) == clock.seconds
 
 
 def _run(*argv: str | Path, cwd: Path = BENCHMARKS) -> str:
