@@ -30,9 +30,13 @@ revision on a page known before any page is read, so its overview's links
 are known as soon as the overview is read (:func:`draw_early`).  That picture
 is the largest of a build, and the first one its writer needs (an
 overview's name sorts before its pages'): it is drawn while the pages are
-read.  When reading ends, the links foretold are checked like any other:
-a picture whose links turn out otherwise is drawn again, and the one drawn
-for nothing is removed when the build ends.
+read.  When reading ends, the links foretold are checked like any other
+graph's, by the links alone: a picture foretold right keeps the DOT it was
+drawn from; one whose links turn out otherwise is drawn again, and the one
+drawn for nothing is removed when the build ends.  (Starting every page's
+picture as it is read too was measured, and gained nothing: the build is
+bound by the cores, and the ``dot`` processes then slowed the reading of the
+pages by what they spared the writer.)
 """
 
 from __future__ import annotations
@@ -90,7 +94,7 @@ class Drawing:
     pending: dict[str, Future[Any]] = field(default_factory=dict)
     codes: dict[CodeKey, str] = field(default_factory=dict)  # made ahead, for the visitors
     pool: ThreadPoolExecutor | None = None
-    early: set[str] = field(default_factory=set)  # started while reading, links foretold
+    early: dict[CodeKey, str] = field(default_factory=dict)  # started while reading
     unused: dict[str, Future[Any]] = field(default_factory=dict)  # foretold wrongly
     asked: set[str] = field(default_factory=set)  # the DOT of every picture a visitor drew
 
@@ -121,9 +125,10 @@ def draw_early(env: BuildEnvironment, graph: GraphRead, targets: Targets) -> Non
     app = app_of(env)
     drawing = cast("ClicheDomain", env.get_domain("cliche")).drawing
     if _started(app, drawing):
-        code = dot_code(graph.graph, graph.name, graph.direction, _links(app, graph, targets))
+        urls = _links(app, graph, targets)
+        code = dot_code(graph.graph, graph.name, graph.direction, urls)
         _submit(app, drawing, code)
-        drawing.early.add(code)
+        drawing.early[_code_key(graph.graph, graph.name, graph.direction, urls)] = code
 
 
 def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -134,11 +139,14 @@ def draw_ahead(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if graphs and _started(app, drawing):
         for graph in graphs:
             urls = _links(app, graph, _own_targets(domain, graph.name))
-            code = dot_code(graph.graph, graph.name, graph.direction, urls)
-            drawing.codes[_code_key(graph.graph, graph.name, graph.direction, urls)] = code
+            key = _code_key(graph.graph, graph.name, graph.direction, urls)
+            code = drawing.early.get(key) or dot_code(
+                graph.graph, graph.name, graph.direction, urls
+            )
+            drawing.codes[key] = code
             _submit(app, drawing, code)
     needed = set(drawing.codes.values())
-    for code in drawing.early - needed:
+    for code in set(drawing.early.values()) - needed:
         drawing.unused[code] = drawing.pending.pop(code)
     drawing.early.clear()
     return []
@@ -188,7 +196,7 @@ def finish(app: Sphinx, exception: BaseException | None) -> None:
         if code not in drawing.asked:
             _remove_picture(future)
     drawing.pool, drawing.pending, drawing.codes = None, {}, {}
-    drawing.early, drawing.unused, drawing.asked = set(), {}, set()
+    drawing.early, drawing.unused, drawing.asked = {}, {}, set()
 
 
 def _remove_picture(future: Future[Any]) -> None:
