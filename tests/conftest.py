@@ -16,6 +16,16 @@ PROJECT = Path(__file__).resolve().parent.parent
 MIGRATIONS = PROJECT / "migrations"
 
 
+def pytest_report_header() -> str:
+    """Which cell of the version matrix this run is (``./dev test`` is one of them)."""
+    from importlib.metadata import version
+
+    found = ", ".join(
+        f"{name} {version(name)}" for name in ("sphinx", "docutils", "alembic", "sqlalchemy")
+    )
+    return f"cliche matrix cell: {found}"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def private_reading_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The tests (and the commands they start) keep their reading cache to themselves."""
