@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 #: Positional parameters of each operation, on ``op`` and on a batch context.
@@ -170,12 +171,16 @@ def _op_imports(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             statements.extend(stmt.body)
     for stmt in statements:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module == "alembic":
-            names.update(a.asname or a.name for a in stmt.names if a.name == "op")
-        elif isinstance(stmt, ast.ImportFrom) and stmt.module == "alembic.op":
-            bare.update({a.asname or a.name: a.name for a in stmt.names})
-        elif isinstance(stmt, ast.Import):
-            names.update(a.asname for a in stmt.names if a.name == "alembic.op" and a.asname)
+        kind = stmt.__class__  # ast's parser makes no subclasses: identity suffices
+        if kind is ast.ImportFrom:
+            imported = cast("ast.ImportFrom", stmt)
+            if imported.module == "alembic":
+                names.update(a.asname or a.name for a in imported.names if a.name == "op")
+            elif imported.module == "alembic.op":
+                bare.update({a.asname or a.name: a.name for a in imported.names})
+        elif kind is ast.Import:
+            aliases = cast("ast.Import", stmt).names
+            names.update(a.asname for a in aliases if a.name == "alembic.op" and a.asname)
     return names, bare
 
 
@@ -257,28 +262,41 @@ def _calls(stmt: ast.stmt) -> Iterator[ast.Call]:
     """
     todo: list[ast.AST] = [stmt]
     found: list[ast.Call] = []
+    push = todo.append
     while todo:
         node = todo.pop()
         kind = node.__class__
         if kind is ast.Call:
             call = cast("ast.Call", node)
             found.append(call)
-            children = [call.func, *call.args, *[keyword.value for keyword in call.keywords]]
-            todo.extend(child for child in children if child.__class__ not in _NO_CALLS)
+            # pushed one by one: no list or generator made for each call
+            if call.func.__class__ not in _NO_CALLS:
+                push(call.func)
+            for child in call.args:
+                if child.__class__ not in _NO_CALLS:
+                    push(child)
+            for keyword in call.keywords:
+                if keyword.value.__class__ not in _NO_CALLS:
+                    push(keyword.value)
         elif kind is ast.Attribute or kind is ast.keyword:
             inner = cast("ast.Attribute | ast.keyword", node).value
             if inner.__class__ not in _NO_CALLS:
-                todo.append(inner)
+                push(inner)
         else:
             for name in node._fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
-                    todo.extend(item for item in value if item.__class__ not in _NO_CALLS)
+                    for item in value:
+                        if item.__class__ not in _NO_CALLS:
+                            push(item)
                 elif value.__class__ not in _NO_CALLS and isinstance(value, ast.AST):
-                    todo.append(value)
+                    push(value)
     if len(found) > 1:
-        found.sort(key=lambda c: (c.lineno, c.col_offset))
+        found.sort(key=_SOURCE_ORDER)
     return iter(found)
+
+
+_SOURCE_ORDER = attrgetter("lineno", "col_offset")
 
 
 #: Nodes the walk for calls does not enter: leaves (and non-nodes: strings,
@@ -420,9 +438,12 @@ def _specifics(name: str, args: dict[str, ast.expr], extra: list[ast.expr]) -> d
 
 def _bind(call: ast.Call, signature: Sequence[str]) -> tuple[dict[str, ast.expr], list[ast.expr]]:
     """Arguments by parameter name, and the positionals beyond the signature."""
-    bound = dict(zip(signature, call.args, strict=False))
-    bound.update({keyword.arg: keyword.value for keyword in call.keywords if keyword.arg})
-    return bound, list(call.args[len(signature) :])
+    args = call.args
+    bound = dict(zip(signature, args, strict=False))
+    for keyword in call.keywords:
+        if keyword.arg:
+            bound[keyword.arg] = keyword.value
+    return bound, args[len(signature) :]
 
 
 def _callee_name(func: ast.expr) -> str | None:
