@@ -294,6 +294,9 @@ def test_header_path_agrees_with_the_full_reader_on_generated_files(tmp_path: Pa
         '"""Doc"""\ndepends_on = PARENT\nrevision = "real"\ndown_revision = None\n',
         '"""Doc"""\nif True:\n    depends_on = None\nrevision = "real"\ndown_revision = None\n',
         '"""Doc"""\nbranch_labels = None\nrevision = "real"\ndown_revision = None\n',
+        # four closing quotes: Python ends the docstring at the first three, and
+        # the fourth opens a string never closed (a syntax error, not `Doc"`)
+        '"""Doc""""\nrevision = "real"\ndown_revision = None\n',
     ],
 )
 def test_header_path_steps_aside_or_agrees(write_revision, text: str) -> None:
@@ -319,6 +322,7 @@ _DOCSTRINGS = st.sampled_from(
     [
         '"""Add users\n\nRevision ID: r1\nRevises: p1\nCreate Date: 2024-01-02 03:04:05\n\n"""\n',
         '"""Say "hi" twice\n\nRevision ID: r1\n"""  # a comment\n',
+        '"""Say "hi""""\n',
         '"""Escaped \\u00e9"""\n',
         '"""First""" .upper\n',
         '"""First""" + """second"""\n',
