@@ -315,3 +315,28 @@ def test_sphinx_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         trees.append(_html_tree(outdir))
     assert trees[0].keys() == trees[1].keys()
     assert trees[0] == trees[1]
+
+
+def test_fingerprints_do_not_depend_on_the_hash_seed_or_the_reading(tmp_path: Path) -> None:
+    """A page compares digests of its revisions across builds and processes: they
+    must be the same whatever the hash seed, and whether the records were read
+    now or loaded from a pickle (the reading cache, the kept snapshot)."""
+    folder = generate(8, Shape(revisions=40, branch=0.2, merge=0.2, label=0.3, body_ops=3)).write(
+        tmp_path / "h"
+    )
+    script = (
+        "import pickle, sys\n"
+        "from sphinxcontrib_cliche.loading import load\n"
+        "from sphinxcontrib_cliche.model.history import History\n"
+        "report = load(sys.argv[1])\n"
+        "again = History(pickle.loads(pickle.dumps(report.snapshot.records)))\n"
+        "for history in (report.history, again):\n"
+        "    print([history.digest(node.revision).hex() for node in history.nodes])\n"
+    )
+    outputs = {
+        _run_with_seed(seed, sys.executable, "-c", script, str(folder)) for seed in ("0", "99")
+    }
+    assert len(outputs) == 1
+    fresh, pickled = outputs.pop().decode().splitlines()
+    assert fresh == pickled
+    assert len(set(eval(fresh))) == 40  # one digest per revision, none alike

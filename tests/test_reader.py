@@ -17,6 +17,7 @@ from sphinxcontrib_cliche.loading import collector_paused
 from sphinxcontrib_cliche.source import reader
 from sphinxcontrib_cliche.source.header import _template_header
 from sphinxcontrib_cliche.source.literals import ConstantResolver
+from sphinxcontrib_cliche.source.operations import Operation
 from sphinxcontrib_cliche.source.reader import FileReading, read_revision_file
 from sphinxcontrib_cliche.source.records import Downgrade
 
@@ -531,3 +532,59 @@ def test_a_record_pickles_with_every_field(write_revision) -> None:
     for field in dataclasses.fields(record):  # ``lines`` too, which equality skips
         assert getattr(loaded, field.name) == getattr(record, field.name), field.name
     assert len(record.__reduce__()[1]) == len(dataclasses.fields(record))
+
+
+def test_a_record_s_plain_form_holds_every_field(write_revision) -> None:
+    """What a page's fingerprint hashes (``marshal`` of :meth:`plain`): a change to
+    any field of a record, of one of its operations or of a column shows in it."""
+    import dataclasses
+    import marshal
+
+    from sphinxcontrib_cliche.source.operations import Column
+
+    def written(record: object) -> bytes:
+        return marshal.dumps(record.plain(), 2)  # type: ignore[attr-defined]
+
+    record = read_revision_file(write_revision("r.py", text=TYPED)).record
+    assert record is not None and record.upgrade_ops and record.downgrade_ops
+    others = {
+        "revision": "other",
+        "down_revision": ("p1", "p2"),
+        "branch_labels": ("label",),
+        "depends_on": "dependency",
+        "path": "/elsewhere/r.py",
+        "docstring": "Another docstring",
+        "recovered_doc": "Misplaced",
+        "downgrade": Downgrade.MISSING,
+        "upgrade_ops": (),
+        "downgrade_ops": (),
+        "lines": {"revision": 99},
+    }
+    assert set(others) == {field.name for field in dataclasses.fields(record)}
+    for name, value in others.items():
+        assert getattr(record, name) != value, name
+        assert written(dataclasses.replace(record, **{name: value})) != written(record), name
+
+    operation = next(op for op in record.upgrade_ops if op.columns)
+    column = operation.columns[0]
+
+    def changed(value: object) -> object:
+        if isinstance(value, bool) or value is None:
+            return not value
+        if isinstance(value, int | str):
+            return value * 2 if value else "x"
+        return (*value, ("x", "y"))  # type: ignore[misc]
+
+    for name in Operation._fields:
+        other = Column("x") if name == "columns" else None
+        value = (*operation.columns, other) if other else changed(getattr(operation, name))
+        variant = operation._replace(**{name: value})
+        assert variant.plain() != operation.plain(), name
+        assert marshal.dumps(variant.plain(), 2) != marshal.dumps(operation.plain(), 2), name
+    for name in Column._fields:
+        variant = operation._replace(
+            columns=(column._replace(**{name: changed(getattr(column, name))}),)
+        )
+        assert marshal.dumps(variant.plain(), 2) != marshal.dumps(
+            operation._replace(columns=(column,)).plain(), 2
+        ), name

@@ -61,6 +61,9 @@ BATCH_SIGNATURES: dict[str, tuple[str, ...]] = {
     "execute": ("sqltext",),
 }
 
+#: Values ``marshal`` writes (what a fingerprint hashes): see :meth:`Operation.plain`.
+Plain = str | int | bool | None | tuple["Plain", ...] | dict[str, int]
+
 _SQL_WIDTH = 80
 _DESTRUCTIVE_SQL = ("delete", "drop", "truncate")
 
@@ -100,6 +103,11 @@ class Operation(NamedTuple):
     via: str | None = None  # the helper function it was found in
     dynamic: str | None = None
 
+    def plain(self) -> tuple[Plain, ...]:
+        """Its fields as plain tuples, which ``marshal`` writes (named tuples it
+        refuses): its columns are the one field that holds named tuples."""
+        return (*self[:_COLUMNS], tuple(map(tuple, self.columns)), *self[_COLUMNS + 1 :])
+
     @property
     def tables(self) -> tuple[str, ...]:
         """Every table this operation touches (a rename touches both names)."""
@@ -116,6 +124,9 @@ class Operation(NamedTuple):
         if self.name == "execute" and self.sql:
             return self.sql.lstrip().lower().startswith(_DESTRUCTIVE_SQL)
         return self.name == "alter_column" and _narrows(dict(self.details))
+
+
+_COLUMNS = Operation._fields.index("columns")
 
 
 @dataclass

@@ -7,7 +7,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from sphinxcontrib_cliche.source.operations import Operation
+from sphinxcontrib_cliche.source.operations import Operation, Plain
 
 #: What ``down_revision`` / ``branch_labels`` / ``depends_on`` may hold once read:
 #: kept in the shape the file wrote (scalar or tuple) because Alembic's
@@ -97,6 +97,25 @@ class RevisionRecord:
 
     def line_of(self, name: str) -> int | None:
         return self.lines.get(name)
+
+    def plain(self) -> tuple[Plain, ...]:
+        """Every field as values ``marshal`` writes (strings, numbers, ``None``,
+        plain tuples, a dict): what a fingerprint hashes.  ``marshal`` refuses
+        anything else, so a field of another kind fails loudly, never goes
+        unhashed."""
+        return (
+            self.revision,
+            self.down_revision,
+            self.branch_labels,
+            self.depends_on,
+            self.path,
+            self.docstring,
+            self.recovered_doc,
+            self.downgrade.value,
+            tuple(operation.plain() for operation in self.upgrade_ops),
+            tuple(operation.plain() for operation in self.downgrade_ops),
+            self.lines,
+        )
 
     def __reduce__(self) -> tuple[type[RevisionRecord], tuple[object, ...]]:
         # Pickled by its fields in order, not by the state dictionary that
