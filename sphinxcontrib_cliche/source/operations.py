@@ -61,8 +61,17 @@ BATCH_SIGNATURES: dict[str, tuple[str, ...]] = {
     "execute": ("sqltext",),
 }
 
-#: Values ``marshal`` writes (what a fingerprint hashes): see :meth:`Operation.plain`.
-Plain = str | int | bool | None | tuple["Plain", ...] | dict[str, int]
+#: What :meth:`Operation.plain` holds: values ``marshal`` writes (a fingerprint
+#: hashes them), which it refuses for named tuples.
+Plain = (
+    str
+    | int
+    | bool
+    | None
+    | tuple[str, ...]
+    | tuple[tuple[str | bool | None, ...], ...]
+    | dict[str, int]
+)
 
 _SQL_WIDTH = 80
 _DESTRUCTIVE_SQL = ("delete", "drop", "truncate")

@@ -98,7 +98,7 @@ class RevisionRecord:
     def line_of(self, name: str) -> int | None:
         return self.lines.get(name)
 
-    def plain(self) -> tuple[Plain, ...]:
+    def plain(self) -> tuple[Plain | tuple[tuple[Plain, ...], ...], ...]:
         """Every field as values ``marshal`` writes (strings, numbers, ``None``,
         plain tuples, a dict): what a fingerprint hashes.  ``marshal`` refuses
         anything else, so a field of another kind fails loudly, never goes
