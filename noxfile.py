@@ -6,7 +6,7 @@ plus the cell's pins, and runs the whole test suite.
 
 The newest releases on Python 3.11 are no cell of their own: ``./dev test``
 installs the package unpinned in ``.venv``, which on a fresh checkout (as in
-CI) is exactly that cell, and ``.ci/run`` prints its versions.
+CI) is exactly that cell.  Every test run names its versions in pytest's header.
 """
 
 from __future__ import annotations
