@@ -130,11 +130,11 @@ def instrument(clock: Clock) -> list[str]:
 
 def main() -> int:
     argv = sys.argv[1:]
-    detail = bool(argv) and argv[0] == "--detail"
+    detail = argv[:1] == ["--detail"]
     clock = Clock()
     wrapped = instrument(clock)
     assert wrapped, "no entry point of the extension found to time"
-    status = sphinx_build(argv[detail:])
+    status = sphinx_build(argv[1:] if detail else argv)
     print(f"own {clock.seconds:.3f}")
     if detail:
         for entry, seconds in sorted(clock.by_entry.items(), key=lambda item: -item[1]):

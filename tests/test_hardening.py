@@ -325,13 +325,13 @@ def test_fingerprints_do_not_depend_on_the_hash_seed_or_the_reading(tmp_path: Pa
         tmp_path / "h"
     )
     script = (
-        "import pickle, sys\n"
+        "import json, pickle, sys\n"
         "from sphinxcontrib_cliche.loading import load\n"
         "from sphinxcontrib_cliche.model.history import History\n"
         "report = load(sys.argv[1])\n"
         "again = History(pickle.loads(pickle.dumps(report.snapshot.records)))\n"
         "for history in (report.history, again):\n"
-        "    print([history.digest(node.revision).hex() for node in history.nodes])\n"
+        "    print(json.dumps([history.digest(node.revision).hex() for node in history.nodes]))\n"
     )
     outputs = {
         _run_with_seed(seed, sys.executable, "-c", script, str(folder)) for seed in ("0", "99")
@@ -339,4 +339,4 @@ def test_fingerprints_do_not_depend_on_the_hash_seed_or_the_reading(tmp_path: Pa
     assert len(outputs) == 1
     fresh, pickled = outputs.pop().decode().splitlines()
     assert fresh == pickled
-    assert len(set(eval(fresh))) == 40  # one digest per revision, none alike
+    assert len(set(json.loads(fresh))) == 40  # one digest per revision, none alike

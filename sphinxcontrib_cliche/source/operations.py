@@ -61,8 +61,8 @@ BATCH_SIGNATURES: dict[str, tuple[str, ...]] = {
     "execute": ("sqltext",),
 }
 
-#: What :meth:`Operation.plain` holds: values ``marshal`` writes (a fingerprint
-#: hashes them), which it refuses for named tuples.
+#: What :meth:`Operation.plain` holds, for a fingerprint to hash: values that
+#: ``marshal`` writes (it writes no named tuple).
 Plain = (
     str
     | int
